@@ -1,0 +1,3 @@
+module github.com/cognito-triggers/suite
+
+go 1.26.0
