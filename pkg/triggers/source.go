@@ -82,6 +82,11 @@ var sourceTriggers = map[Source]Trigger{
 // ErrUnknownSource is returned for a triggerSource outside the known set.
 var ErrUnknownSource = errors.New("unknown triggerSource")
 
+// ErrWrongTrigger is returned for a known triggerSource that belongs to
+// another trigger than the one being decoded or served: a function attached
+// to the wrong LambdaConfig slot.
+var ErrWrongTrigger = errors.New("triggerSource belongs to another trigger")
+
 // ParseSource checks s against the known trigger sources. Matching is exact:
 // a case variant is unknown, because Cognito never sends one.
 func ParseSource(s string) (Source, error) {

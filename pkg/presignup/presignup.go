@@ -1,0 +1,177 @@
+// Package presignup decides whether a sign-up may go ahead: the domain gate
+// behind the pre sign-up trigger.
+//
+// Cognito stores and mails the raw email string and a pre sign-up response
+// cannot rewrite attributes, so the gate refuses anything it would have to
+// normalise (see package emailgate). It reads only the email (and phone
+// number) attributes: never validationData, clientMetadata or custom
+// attributes, which whoever calls SignUp controls (threat model A1, A6).
+//
+// All three sources are gated. PreSignUp_AdminCreateUser is gated too: an
+// administrator's typo or a compromised admin credential must not create a
+// user outside the allowed domains. PreSignUp_ExternalProvider is gated on
+// the email the identity provider asserted.
+//
+// The response never sets autoConfirmUser, autoVerifyEmail or
+// autoVerifyPhone. Auto-verifying an email moves an existing alias to the
+// new user (threat model A2), and auto-confirming skips the only proof that
+// the person signing up controls the mailbox; a domain allowlist proves
+// neither. Users confirm with the code Cognito mails them.
+package presignup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cognito-triggers/suite/pkg/budget"
+	"github.com/cognito-triggers/suite/pkg/emailgate"
+	"github.com/cognito-triggers/suite/pkg/envconfig"
+	"github.com/cognito-triggers/suite/pkg/invoke"
+	"github.com/cognito-triggers/suite/pkg/telemetry"
+	"github.com/cognito-triggers/suite/pkg/triggers"
+	"github.com/cognito-triggers/suite/pkg/trustedtable"
+)
+
+// RefusalMessage is the one text every refused sign-up shows. It names no
+// rule: which rule fired is in the log, not in the attacker's hands.
+const RefusalMessage = "Sign-up is not available for this email address."
+
+// DomainStore looks up domain#<domain> records in the trusted table.
+type DomainStore interface {
+	Domain(ctx context.Context, domain string) (trustedtable.DomainRecord, bool, error)
+}
+
+// Config is the pre sign-up configuration.
+type Config struct {
+	Allowlist    emailgate.Allowlist // ALLOWED_EMAIL_DOMAINS
+	Table        string              // CLAIMS_TABLE; empty: no table lookups
+	TableTimeout time.Duration       // TABLE_TIMEOUT_MS
+}
+
+// LoadConfig reads the configuration; problems are recorded on r.
+func LoadConfig(r *envconfig.Reader) Config {
+	var c Config
+	if list := r.String("ALLOWED_EMAIL_DOMAINS", ""); list != "" {
+		al, err := emailgate.ParseAllowlist(list)
+		if err != nil {
+			r.Fail("ALLOWED_EMAIL_DOMAINS", "%v", err)
+		}
+		c.Allowlist = al
+	}
+	c.Table = r.String("CLAIMS_TABLE", "")
+	c.TableTimeout = r.Millis("TABLE_TIMEOUT_MS", 1500*time.Millisecond, 50*time.Millisecond, 4*time.Second)
+	return c
+}
+
+// Decider is the pre sign-up decision.
+type Decider struct {
+	cfg     Config
+	domains DomainStore // nil when no table is configured
+}
+
+// New returns a Decider; domains may be nil when cfg.Table is empty. When
+// neither an allowlist nor a table is configured every sign-up is refused,
+// and the returned warning says why so main can log it at cold start.
+func New(cfg Config, domains DomainStore) (d *Decider, warning string) {
+	if cfg.Allowlist.Empty() && domains == nil {
+		warning = "neither ALLOWED_EMAIL_DOMAINS nor CLAIMS_TABLE is configured: every sign-up will be refused"
+	}
+	return &Decider{cfg: cfg, domains: domains}, warning
+}
+
+// response is what every allowed sign-up answers: all three flags false,
+// written explicitly rather than echoed, so nothing in the incoming event
+// can switch one on.
+var response = []byte(`{"autoConfirmUser":false,"autoVerifyEmail":false,"autoVerifyPhone":false}`)
+
+var attrNames = []string{"email", "phone_number"}
+
+// Decide implements invoke.DecideFunc.
+func (d *Decider) Decide(ctx context.Context, ev *triggers.Envelope) invoke.Decision {
+	var req [1][]byte
+	if err := triggers.Fields(ev.Request, []string{"userAttributes"}, req[:]); err != nil {
+		return refuse("malformed_event", err)
+	}
+	var attrs [2]string
+	if err := triggers.Strings(req[0], attrNames, attrs[:]); err != nil {
+		return refuse("malformed_event", err)
+	}
+	email, phone := attrs[0], attrs[1]
+	if email == "" {
+		return refuse("missing_email", errors.New("no email attribute"))
+	}
+	addr, err := emailgate.Parse(email)
+	if err != nil {
+		return refuse(gateReason(err), err)
+	}
+	if phone != "" && !validE164(phone) {
+		return refuse("phone_invalid", errors.New("phone_number is not strict E.164"))
+	}
+	if d.cfg.Allowlist.Match(addr.Domain) {
+		return allow(ev, "allowlist")
+	}
+	if d.domains == nil {
+		return refuse("domain_not_allowed", fmt.Errorf("domain not on the allowlist and no table configured"))
+	}
+	lctx, cancel := budget.For(ctx, d.cfg.TableTimeout)
+	defer cancel()
+	start := time.Now()
+	_, found, err := d.domains.Domain(lctx, addr.Domain)
+	lookup := telemetry.Metric{Name: "TableLatencyMs", Unit: telemetry.Milliseconds, Value: float64(time.Since(start).Microseconds()) / 1000}
+	if err != nil {
+		reason := "table_error"
+		if lctx.Err() != nil {
+			reason = "table_timeout"
+		}
+		dec := refuse(reason, err)
+		dec.Metrics = append(dec.Metrics, lookup)
+		return dec
+	}
+	if !found {
+		dec := refuse("domain_not_allowed", errors.New("no allowlist entry and no domain record"))
+		dec.Metrics = append(dec.Metrics, lookup)
+		return dec
+	}
+	dec := allow(ev, "table")
+	dec.Metrics = append(dec.Metrics, lookup)
+	return dec
+}
+
+func allow(ev *triggers.Envelope, rule string) invoke.Decision {
+	return invoke.Decision{
+		Outcome:  "allowed",
+		Response: ev.WithResponse(response),
+		Attrs:    []slog.Attr{slog.String("rule", rule)},
+	}
+}
+
+func refuse(reason string, cause error) invoke.Decision {
+	return invoke.Decision{Outcome: "refused", Reason: reason, Err: triggers.Refuse(RefusalMessage, reason, cause)}
+}
+
+// gateReason turns an emailgate refusal into a metric reason.
+func gateReason(err error) string {
+	var ge *emailgate.Error
+	if errors.As(err, &ge) {
+		return "email_" + string(ge.Reason)
+	}
+	return "email_invalid"
+}
+
+// validE164 accepts "+" and 7 to 15 digits, the first not zero. Cognito
+// itself accepts looser forms; refusing them at sign-up keeps SMS pumping
+// (threat model A9) and look-alike numbers out.
+func validE164(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

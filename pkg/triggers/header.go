@@ -1,0 +1,42 @@
+package triggers
+
+import (
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// CallerContext names the SDK and the app client behind the call. The
+// aws-lambda-go type matches the wire format, so it is reused as is.
+type CallerContext = events.CognitoEventUserPoolsCallerContext
+
+// Header is the part of the event every user-pool trigger shares.
+type Header struct {
+	// Version is the event version: "1" for every trigger here and for pre
+	// token V1_0, "2" for V2_0, "3" for V3_0. Real events carry a JSON
+	// string; old documentation samples show a bare number, which is refused
+	// rather than guessed at.
+	Version       string        `json:"version"`
+	TriggerSource Source        `json:"triggerSource"`
+	Region        string        `json:"region"`
+	UserPoolID    string        `json:"userPoolId"`
+	CallerContext CallerContext `json:"callerContext"`
+	// UserName is omitted when empty because a machine-to-machine
+	// (TokenGeneration_ClientCredentials) event has no user; every user
+	// event carries a non-empty name, so nothing else changes.
+	UserName string `json:"userName,omitempty"`
+}
+
+// LogValue logs the header as the fields that identify an invocation and
+// nothing that identifies a person. Every event embeds Header, so logging a
+// whole event with slog logs only this: a struct logged whole goes through
+// encoding/json and would bypass the redaction of fields such as the
+// migrate-user password, and would write attributes (email, phone) to the
+// log.
+func (h Header) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("triggerSource", string(h.TriggerSource)),
+		slog.String("userPoolId", h.UserPoolID),
+		slog.String("clientId", h.CallerContext.ClientID),
+	)
+}
