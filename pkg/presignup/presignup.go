@@ -22,7 +22,6 @@ package presignup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -100,53 +99,73 @@ func (d *Decider) Decide(ctx context.Context, ev *triggers.Envelope) invoke.Deci
 		return refuse("malformed_event", err)
 	}
 	email, phone := attrs[0], attrs[1]
-	if email == "" {
-		return refuse("missing_email", errors.New("no email attribute"))
-	}
-	addr, err := emailgate.Parse(email)
-	if err != nil {
-		return refuse(gateReason(err), err)
-	}
 	if phone != "" && !validE164(phone) {
 		return refuse("phone_invalid", errors.New("phone_number is not strict E.164"))
 	}
+	v := d.Admit(ctx, email)
+	var metrics []telemetry.Metric
+	if v.TableLatency > 0 {
+		metrics = append(metrics, telemetry.Metric{Name: "TableLatencyMs", Unit: telemetry.Milliseconds, Value: float64(v.TableLatency.Microseconds()) / 1000})
+	}
+	if v.Reason != "" {
+		dec := refuse(v.Reason, v.Cause)
+		dec.Metrics = metrics
+		return dec
+	}
+	return invoke.Decision{
+		Outcome:  "allowed",
+		Response: ev.WithResponse(response),
+		Attrs:    []slog.Attr{slog.String("rule", v.Rule)},
+		Metrics:  metrics,
+	}
+}
+
+// Verdict is the gate's answer for one address.
+type Verdict struct {
+	Rule         string        // "allowlist" or "table" when admitted
+	Reason       string        // closed-set refusal reason, "" when admitted
+	Cause        error         // detail for the log
+	TableLatency time.Duration // time spent on the table lookup, 0 if none
+}
+
+// Admit applies the domain gate to an email address: strict parsing, then
+// the allowlist, then the domain#<domain> record. User migration calls it
+// too, so that a migrated user passes exactly the gate a new sign-up does
+// (threat model A12: migration must not bypass the sign-up gate). A table
+// failure refuses (fail closed).
+func (d *Decider) Admit(ctx context.Context, email string) Verdict {
+	if email == "" {
+		return Verdict{Reason: "missing_email", Cause: errors.New("no email attribute")}
+	}
+	addr, err := emailgate.Parse(email)
+	if err != nil {
+		return Verdict{Reason: gateReason(err), Cause: err}
+	}
 	if d.cfg.Allowlist.Match(addr.Domain) {
-		return allow(ev, "allowlist")
+		return Verdict{Rule: "allowlist"}
 	}
 	if d.domains == nil {
-		return refuse("domain_not_allowed", fmt.Errorf("domain not on the allowlist and no table configured"))
+		return Verdict{Reason: "domain_not_allowed", Cause: errors.New("domain not on the allowlist and no table configured")}
 	}
 	lctx, cancel := budget.For(ctx, d.cfg.TableTimeout)
 	defer cancel()
 	start := time.Now()
 	_, found, err := d.domains.Domain(lctx, addr.Domain)
-	lookup := telemetry.Metric{Name: "TableLatencyMs", Unit: telemetry.Milliseconds, Value: float64(time.Since(start).Microseconds()) / 1000}
-	if err != nil {
-		reason := "table_error"
-		if lctx.Err() != nil {
-			reason = "table_timeout"
-		}
-		dec := refuse(reason, err)
-		dec.Metrics = append(dec.Metrics, lookup)
-		return dec
+	latency := time.Since(start)
+	switch {
+	case err != nil && lctx.Err() != nil:
+		return Verdict{Reason: "table_timeout", Cause: err, TableLatency: latency}
+	case err != nil:
+		return Verdict{Reason: "table_error", Cause: err, TableLatency: latency}
+	case !found:
+		return Verdict{Reason: "domain_not_allowed", Cause: errors.New("no allowlist entry and no domain record"), TableLatency: latency}
 	}
-	if !found {
-		dec := refuse("domain_not_allowed", errors.New("no allowlist entry and no domain record"))
-		dec.Metrics = append(dec.Metrics, lookup)
-		return dec
-	}
-	dec := allow(ev, "table")
-	dec.Metrics = append(dec.Metrics, lookup)
-	return dec
+	return Verdict{Rule: "table", TableLatency: latency}
 }
 
-func allow(ev *triggers.Envelope, rule string) invoke.Decision {
-	return invoke.Decision{
-		Outcome:  "allowed",
-		Response: ev.WithResponse(response),
-		Attrs:    []slog.Attr{slog.String("rule", rule)},
-	}
-}
+// Configured reports whether any admission rule exists; with none, every
+// address is refused.
+func (d *Decider) Configured() bool { return !d.cfg.Allowlist.Empty() || d.domains != nil }
 
 func refuse(reason string, cause error) invoke.Decision {
 	return invoke.Decision{Outcome: "refused", Reason: reason, Err: triggers.Refuse(RefusalMessage, reason, cause)}
