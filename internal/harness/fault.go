@@ -12,10 +12,11 @@ import (
 	"syscall"
 )
 
-// Fault names a way an AWS endpoint can fail. Each fault server is meant to
-// be a function's AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_DYNAMODB, to break
-// DynamoDB while Secrets Manager still points at moto), so dependency-failure
-// tests exercise the function's real SDK client, retries and timeouts.
+// Fault names a way an AWS endpoint can fail. A fault server takes the
+// place of moto's endpoint in the function's environment (AWS_ENDPOINT_URL,
+// or a per-service variable if the function reads one, to break DynamoDB
+// while Secrets Manager still points at moto), so dependency-failure tests
+// exercise the function's real SDK client, retries and timeouts.
 type Fault string
 
 // The faults. Error bodies follow the caller's protocol, chosen by the
@@ -69,7 +70,9 @@ func StartFault(ctx context.Context, f Fault) (endpoint string, stop func(), err
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
-			close(release) // let stalled handlers return before Close waits on nothing
+			// Close shuts connections but does not end handler goroutines;
+			// releasing them first keeps a stopped stall server from leaking.
+			close(release)
 			srv.Close()
 		})
 	}

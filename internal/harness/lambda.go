@@ -127,7 +127,7 @@ func StartLambda(ctx context.Context, opts LambdaOptions) (*Lambda, error) {
 		return nil, fmt.Errorf("start lambda %s: %w", opts.Name, err)
 	}
 
-	dir, err := os.MkdirTemp("", "harness-lambda-")
+	dir, err := makeTempDir("lambda")
 	if err != nil {
 		return nil, fmt.Errorf("start lambda %s: %w", opts.Name, err)
 	}

@@ -60,7 +60,7 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		}
 		bin = p
 	}
-	dir, err := os.MkdirTemp("", "harness-moto-")
+	dir, err := makeTempDir("moto")
 	if err != nil {
 		return nil, fmt.Errorf("start moto: %w", err)
 	}

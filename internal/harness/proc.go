@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -298,4 +299,44 @@ func tail(b []byte, n int) []byte {
 func readLogTail(path string) string {
 	b, _ := os.ReadFile(path)
 	return string(tail(b, 2000))
+}
+
+// tempDirPrefix starts the name of every directory the harness creates in
+// os.TempDir(). The creator's PID follows it, so a later process can tell
+// the leftovers of a test binary that was killed before its cleanup ran.
+const tempDirPrefix = "harness-"
+
+var sweepOnce sync.Once
+
+// makeTempDir creates a directory named harness-<pid>-<kind>-*, after
+// removing, once per process, those left by harness processes that no
+// longer exist. Killed test binaries (go test -timeout, SIGKILL) cannot
+// clean up after themselves; this stops their logs and binaries piling up.
+func makeTempDir(kind string) (string, error) {
+	sweepOnce.Do(sweepTempDirs)
+	return os.MkdirTemp("", tempDirPrefix+strconv.Itoa(os.Getpid())+"-"+kind+"-")
+}
+
+func sweepTempDirs() {
+	ents, err := os.ReadDir(os.TempDir())
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), tempDirPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidStr, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidStr)
+		if !ok || err != nil || pid <= 0 {
+			continue
+		}
+		// A PID in use, even by an unrelated process, keeps its directories:
+		// removing a live run's log would be worse than keeping a stale one.
+		if _, err := os.Stat("/proc/" + pidStr); err == nil {
+			continue
+		}
+		os.RemoveAll(filepath.Join(os.TempDir(), e.Name()))
+	}
 }

@@ -138,7 +138,7 @@ func buildDir(t testing.TB) (string, error) {
 		return t.TempDir(), nil
 	}
 	if shared.buildDir == "" {
-		d, err := os.MkdirTemp("", "harness-build-")
+		d, err := makeTempDir("build")
 		if err != nil {
 			return "", err
 		}

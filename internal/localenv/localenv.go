@@ -39,6 +39,9 @@ const (
 	Tenant         = "t-example"
 	LegacyUserName = "maria.rivera@example.com" // exists only in the legacy store
 	LegacyPassword = "correct horse battery staple"
+	// ResetUserName exists only in the legacy store, with a verified email,
+	// and never signs in: the forgot-password journey.
+	ResetUserName = "li.wei@example.com"
 )
 
 // Functions lists the five functions by directory name.
@@ -98,6 +101,10 @@ func (w *World) seed(ctx context.Context) error {
 			"username": s(LegacyUserName), "password_hash": s(string(hash)), "email": s(LegacyUserName),
 			"email_verified": &types.AttributeValueMemberBOOL{Value: true}, "name": s("Maria Rivera"),
 			"given_name": s("Maria"), "family_name": s("Rivera"), "locale": s("en"),
+		}},
+		{LegacyUsersTable, map[string]types.AttributeValue{
+			"username": s(ResetUserName), "password_hash": s(string(hash)), "email": s(ResetUserName),
+			"email_verified": &types.AttributeValueMemberBOOL{Value: true}, "name": s("Li Wei"), "locale": s("zh-CN"),
 		}},
 	}
 	for _, it := range items {
