@@ -2,6 +2,7 @@ package journeys
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ func TestJourneys(t *testing.T) {
 		pids = append(pids, l.PIDs()...)
 	}
 	failed := r.RunAll(ctx)
+	auditLogs(t, r)
 	if err := world.Stop(); err != nil {
 		t.Errorf("stop: %v", err)
 	}
@@ -53,4 +55,31 @@ func TestJourneys(t *testing.T) {
 			t.Errorf("process %d is still running after Stop", pid)
 		}
 	}
+}
+
+// auditLogs reads every line every function printed during the journeys:
+// each must be one JSON object, and none may carry the legacy password, the
+// legacy API key (a secret), a code placeholder's value or an email address.
+func auditLogs(t *testing.T, r *Runner) {
+	t.Helper()
+	canaries := []string{localenv.LegacyPassword, localenv.LegacyAPIKey, "@example.com", "@evil.example.net", "Maria Rivera", "Li Wei"}
+	lines := 0
+	for fn, l := range r.Lambdas() {
+		for _, line := range l.FunctionLogLines() {
+			lines++
+			var v map[string]any
+			if err := json.Unmarshal(line, &v); err != nil {
+				t.Errorf("%s: log line is not a JSON object: %s", fn, line)
+			}
+			for _, c := range canaries {
+				if strings.Contains(string(line), c) {
+					t.Errorf("%s: log line carries %q: %s", fn, c, line)
+				}
+			}
+		}
+	}
+	if lines < len(r.Steps) {
+		t.Errorf("%d log lines for %d invocations: every decision must be logged", lines, len(r.Steps))
+	}
+	t.Logf("log audit: %d lines, all JSON, no canary", lines)
 }

@@ -99,10 +99,7 @@ func checkInput(k *kind, in *Input) error {
 
 func checkSubject(s string) error {
 	const f = "EmailSubject"
-	if err := checkText(f, s, false); err != nil {
-		return err
-	}
-	if err := checkLength(f, s, 1, MaxSubjectRunes); err != nil {
+	if err := checkText(f, s, false, 1, MaxSubjectRunes); err != nil {
 		return err
 	}
 	return checkBraces(f, s)
@@ -110,10 +107,7 @@ func checkSubject(s string) error {
 
 func checkSMS(k *kind, in *Input, s string) error {
 	const f = "SMSMessage"
-	if err := checkText(f, s, false); err != nil {
-		return err
-	}
-	if err := checkLength(f, s, minMessageRunes, MaxSMSRunes); err != nil {
+	if err := checkText(f, s, false, minMessageRunes, MaxSMSRunes); err != nil {
 		return err
 	}
 	var user string
@@ -129,10 +123,7 @@ func checkSMS(k *kind, in *Input, s string) error {
 
 func checkEmail(k *kind, in *Input, s string) error {
 	const f = "EmailMessage"
-	if err := checkText(f, s, true); err != nil {
-		return err
-	}
-	if err := checkLength(f, s, minMessageRunes, MaxEmailRunes-1); err != nil {
+	if err := checkText(f, s, true, minMessageRunes, MaxEmailRunes-1); err != nil {
 		return err
 	}
 	var user, link string
@@ -150,30 +141,61 @@ func checkEmail(k *kind, in *Input, s string) error {
 	)
 }
 
-// checkText enforces valid UTF-8 and Cognito's character classes. Only the
-// email body may contain line breaks and tabs; in a subject they would be a
+// checkText enforces valid UTF-8, Cognito's character classes and the rune
+// limits [lo, hi] in one pass. It runs over every Render's output, nearly
+// all ASCII, so it skips eight plain-ASCII bytes at a time. Only the email
+// body may contain line breaks and tabs; in a subject they would be a
 // mail-header injection, in an SMS a pattern mismatch.
-func checkText(field, s string, breaks bool) error {
-	if !utf8.ValidString(s) {
-		return &FieldError{field, "is not valid UTF-8"}
+func checkText(field, s string, breaks bool, lo, hi int) error {
+	n := 0
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+			i += 8
+			n += 8
+			continue
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < ' ' || c == 0x7f {
+				if !breaks || (c != '\n' && c != '\r' && c != '\t') {
+					return &FieldError{field, fmt.Sprintf("contains U+%04X at byte %d, which Cognito rejects", c, i)}
+				}
+			}
+			i++
+			n++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return &FieldError{field, "is not valid UTF-8"}
+		}
+		if !cognitoVisible(r) {
+			return &FieldError{field, fmt.Sprintf("contains U+%04X at byte %d, which Cognito rejects", r, i)}
+		}
+		i += size
+		n++
 	}
-	for i, r := range s {
-		if r == ' ' || cognitoVisible(r) {
-			continue
-		}
-		if breaks && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		return &FieldError{field, fmt.Sprintf("contains U+%04X at byte %d, which Cognito rejects", r, i)}
+	if n < lo || n > hi {
+		return &FieldError{field, fmt.Sprintf("is %d runes, want %d to %d", n, lo, hi)}
 	}
 	return nil
 }
 
-func checkLength(field, s string, lo, hi int) error {
-	if n := utf8.RuneCountInString(s); n < lo || n > hi {
-		return &FieldError{field, fmt.Sprintf("is %d runes, want %d to %d", n, lo, hi)}
+// plainASCII8 reports whether all 8 bytes of b are in 0x20–0x7E, using the
+// classic SWAR tests for "has a byte ≥ 0x80", "has a byte < 0x20" and "has
+// a byte equal to 0x7F".
+func plainASCII8(b string) bool {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	_ = b[7] // one bounds check, so the compiler emits a single 8-byte load
+	x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	if x&msb != 0 {
+		return false
 	}
-	return nil
+	if (x-0x20*lsb)&^x&msb != 0 {
+		return false
+	}
+	y := x ^ 0x7f*lsb
+	return (y-lsb)&^y&msb == 0
 }
 
 func checkContains(field, s, name, p string) error {
@@ -184,26 +206,33 @@ func checkContains(field, s, name, p string) error {
 }
 
 // checkBraces reports any '{' or '}' that is not part of one of the allowed
-// placeholders (empty ones are ignored). Placeholders contain no inner braces,
-// so at most one of them can start at a given '{'.
+// placeholders (empty ones are ignored). Placeholders have a brace at each
+// end and none inside, so each '{' must start one and the text between
+// placeholders must hold no brace at all.
 func checkBraces(field, s string, allowed ...string) error {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '{':
-			n := 0
-			for _, p := range allowed {
-				if p != "" && strings.HasPrefix(s[i:], p) {
-					n = len(p)
-					break
-				}
-			}
-			if n == 0 {
-				return &FieldError{field, fmt.Sprintf("has a '{' at byte %d that is not an allowed placeholder", i)}
-			}
-			i += n - 1
-		case '}':
-			return &FieldError{field, fmt.Sprintf("has a '}' at byte %d that is not part of an allowed placeholder", i)}
+	off := 0
+	for {
+		j := strings.IndexByte(s[off:], '{')
+		if j < 0 {
+			j = len(s) - off
 		}
+		if k := strings.IndexByte(s[off:off+j], '}'); k >= 0 {
+			return &FieldError{field, fmt.Sprintf("has a '}' at byte %d that is not part of an allowed placeholder", off+k)}
+		}
+		off += j
+		if off == len(s) {
+			return nil
+		}
+		n := 0
+		for _, p := range allowed {
+			if p != "" && strings.HasPrefix(s[off:], p) {
+				n = len(p)
+				break
+			}
+		}
+		if n == 0 {
+			return &FieldError{field, fmt.Sprintf("has a '{' at byte %d that is not an allowed placeholder", off)}
+		}
+		off += n
 	}
-	return nil
 }

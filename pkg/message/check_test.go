@@ -98,3 +98,24 @@ func TestCheckReportsAll(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckTextAlignment guards the eight-bytes-at-a-time fast path: a bad
+// byte is found at every offset, and rune counts stay exact.
+func TestCheckTextAlignment(t *testing.T) {
+	for _, bad := range []string{"\x00", "\x1f", "\x7f", "\x0b", "\xff", "\u00a0", "\u202e"} {
+		for pos := 0; pos < 17; pos++ {
+			s := strings.Repeat("a", pos) + bad + strings.Repeat("b", 16-pos)
+			if err := checkText("f", s, true, 0, 100); err == nil {
+				t.Errorf("checkText(%q) accepted a bad character at %d", s, pos)
+			}
+		}
+	}
+	for _, ok := range []string{"\n", "\r", "\t", " ", "~", "验", "é"} {
+		for pos := 0; pos < 17; pos++ {
+			s := strings.Repeat("a", pos) + ok + strings.Repeat("b", 16-pos)
+			if err := checkText("f", s, true, 17, 17); err != nil {
+				t.Errorf("checkText(%q): %v", s, err)
+			}
+		}
+	}
+}

@@ -51,7 +51,10 @@ type Input struct {
 	// for AdminCreateUser and ignored otherwise.
 	UsernameParameter string
 	// LinkParameter is the pool's link placeholder, e.g. "{##Click Here##}",
-	// or "". It is used by the four verification sources only.
+	// or "". It is used by the four verification sources only. Pass it only
+	// when the pool verifies by link (CONFIRM_WITH_LINK): whether Cognito
+	// also sends it to code-verification pools is unconfirmed (contracts
+	// §10), and there it would show as literal text.
 	LinkParameter string
 	// UserName is the event's userName; it only ever appears percent-encoded
 	// in a link's query.
@@ -91,7 +94,7 @@ type Renderer struct {
 type templateSet struct {
 	subject, sms *texttemplate.Template
 	email        *htmltemplate.Template // the "layout" template of the set
-	paths        [3]string              // for error messages, as in channelPaths
+	paths        [3]string              // file of each, in channelSuffixes order, for errors
 }
 
 // data is what templates see. It holds no raw user input: Name is

@@ -236,6 +236,9 @@ func cognitoVisible(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r > ' ' && r < 0x7f
 	}
+	if 0x4e00 <= r && r <= 0x9fff { // CJK Unified Ideographs, all letters (Lo)
+		return true
+	}
 	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r) ||
 		unicode.IsPunct(r) || unicode.IsSymbol(r)
 }

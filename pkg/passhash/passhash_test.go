@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -43,8 +44,9 @@ type vector struct {
 	PasswordHex string `json:"password_hex"` // for passwords that are not UTF-8
 	Match       bool   `json:"match"`
 	Scheme      Scheme `json:"scheme"`
-	Err         string `json:"err"`  // "", "malformed" or "unsupported"
-	Slow        bool   `json:"slow"` // skipped with -short
+	Err         string `json:"err"`    // "", "malformed" or "unsupported"
+	Slow        bool   `json:"slow"`   // skipped with -short and under -race; see skipSlow
+	Mutate      bool   `json:"mutate"` // source of TestVerifyMutations' derived cases
 
 	file     string
 	verifier *Verifier
@@ -146,6 +148,8 @@ func readVectors() ([]vector, error) {
 				return nil, errors.New(file + ": " + v.Name + ": both password and password_hex")
 			case v.Match && v.Err != "":
 				return nil, errors.New(file + ": " + v.Name + ": a match with an error")
+			case v.Mutate && (!v.Match || v.Slow):
+				return nil, errors.New(file + ": " + v.Name + ": mutate needs a cheap matching vector")
 			}
 			seen[v.Name] = true
 			v.file = strings.TrimSuffix(filepath.Base(file), ".json")
@@ -156,14 +160,39 @@ func readVectors() ([]vector, error) {
 	return all, nil
 }
 
+// raceEnabled reports whether the test binary was built with -race.
+var raceEnabled = func() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}()
+
+// skipSlow skips expensive vectors with -short, and under -race: the race
+// detector slows the KDFs' pure-Go inner loops 15-25 times (bcrypt cost
+// 10: 1.6 s instead of 70 ms) and has nothing to find in them, since they
+// run on one goroutine (argon2id's lanes aside, which the cheap p=2 vector
+// covers). The normal test run checks every vector; TestConcurrentVerify
+// is the race detector's real target.
+func skipSlow(t *testing.T, v vector) {
+	t.Helper()
+	if v.Slow && (testing.Short() || raceEnabled) {
+		t.Skip("expensive vector; checked by the normal test run")
+	}
+}
+
 // TestVerifyVectors checks every published and derived vector.
 func TestVerifyVectors(t *testing.T) {
 	for _, v := range loadVectors(t) {
 		t.Run(v.file+"/"+v.Name, func(t *testing.T) {
 			t.Parallel()
-			if v.Slow && testing.Short() {
-				t.Skip("slow vector; run without -short")
-			}
+			skipSlow(t, v)
 			ok, scheme, err := v.verifier.Verify(v.Encoded, v.password(t))
 			want := outcome{Match: v.Match, Scheme: v.Scheme, Err: v.Err}
 			got := outcome{Match: ok, Scheme: scheme, Err: errKind(err)}
@@ -174,13 +203,13 @@ func TestVerifyVectors(t *testing.T) {
 	}
 }
 
-// TestVerifyMutations derives the corruptions the brief asks for from
-// every matching vector: whatever is done to the password or the record,
-// the answer is never a match, and a failure is always one of the two
-// sentinels.
+// TestVerifyMutations derives corruptions from the vectors marked
+// "mutate" (cheap ones, covering every scheme and textual form): whatever
+// is done to the password or the record, the answer is never a match, and
+// a failure is always one of the two sentinels.
 func TestVerifyMutations(t *testing.T) {
 	for _, v := range loadVectors(t) {
-		if !v.Match || v.Slow {
+		if !v.Mutate {
 			continue
 		}
 		t.Run(v.file+"/"+v.Name, func(t *testing.T) {
@@ -256,15 +285,22 @@ func checkErrorHidesSecrets(t *testing.T, v *Verifier, encoded string, err error
 	if strings.Contains(text, canary) {
 		t.Errorf("error %q contains the password", text)
 	}
-	if len(encoded) >= 8 && strings.Contains(text, encoded) {
-		t.Errorf("error %q contains the record", text)
-	}
-	fields := strings.Split(encoded, "$")
-	for _, f := range fields[max(0, len(fields)-2):] {
+	for _, f := range secretFields(encoded) {
 		if len(f) >= 8 && strings.Contains(text, f) {
-			t.Errorf("error %q contains a salt or digest field", text)
+			t.Errorf("error %q quotes the record's salt or digest", text)
 		}
 	}
+}
+
+// secretFields returns the parts of a record that are not identifier or
+// parameters: the salt and digest, which are the last two '$' fields of
+// every format (bcrypt's are one field), when the record has that many.
+func secretFields(encoded string) []string {
+	f := strings.Split(encoded, "$")
+	if len(f) < 4 {
+		return nil
+	}
+	return f[len(f)-2:]
 }
 
 // TestErrorsHideSecrets runs the secrecy check over every vector that
@@ -361,6 +397,8 @@ func TestDetect(t *testing.T) {
 		{"pbkdf2_sha256$10000$seasalt$FQCNpiZpTb0zub+HBsH6TOwyRxJ19FwvjbweatNmK/Y=", outcome{Scheme: SchemePBKDF2SHA256}},
 		{"$firebase-scrypt$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==", outcome{Scheme: SchemeFirebaseScrypt}},
 		{"$2b$05$tooshort", outcome{Scheme: SchemeBcrypt, Err: "malformed"}},
+		{"$2b$", outcome{Scheme: SchemeBcrypt, Err: "malformed"}},
+		{"$2", outcome{Err: "unsupported"}},
 		{"", outcome{Err: "malformed"}},
 		{"$2b$05$" + strings.Repeat("A", maxEncodedLen), outcome{Scheme: SchemeBcrypt, Err: "malformed"}},
 		{strings.Repeat("A", 2*maxEncodedLen), outcome{Err: "unsupported"}},
@@ -529,10 +567,10 @@ func TestParseEncodeRoundTrip(t *testing.T) {
 }
 
 // isNonCanonicalOnPurpose lists vectors whose text is valid but not what
-// encode writes (padding and alphabet leniency, or salt spare bits).
+// encode writes (passlib's alphabet in the PHC form, or salt spare bits).
 func isNonCanonicalOnPurpose(v vector) bool {
 	switch v.Name {
-	case "derived-phc-padded", "derived-phc-passlib-alphabet", "derived-salt-spare-bits-accepted":
+	case "derived-phc-passlib-alphabet", "derived-salt-spare-bits-accepted":
 		return true
 	}
 	return false

@@ -24,18 +24,26 @@ const (
 	formPasslib
 	// formPHC: "$pbkdf2-sha256$i=<iter>[,l=<len>]$<salt>$<digest>" (PHC
 	// string format, e.g. RustCrypto's pbkdf2 crate). Standard base64
-	// without padding; passlib's alphabet is also met in the wild.
+	// without padding; passlib's alphabet is also met in the wild and
+	// accepted.
 	formPHC
 )
 
 // Bounds that do not depend on cost. 1,000 iterations is the floor of
 // RFC 8018's recommendation and below every default Django or passlib has
 // shipped; the digest bounds match argon2id's.
+//
+// Django and passlib always write a 32-byte digest, and they are held to
+// it: PBKDF2's output is prefix-stable (the first n bytes of a longer
+// derivation are the n-byte derivation), so a record cut short on export
+// would otherwise still verify, on fewer bits. The PHC form states its
+// length in l=, which is checked when present.
 const (
-	pbkdf2MinIter   = 1000
-	pbkdf2MinDigest = 16
-	pbkdf2MaxDigest = 64
-	pbkdf2MaxSalt   = 256
+	pbkdf2MinIter      = 1000
+	pbkdf2MinDigest    = 16
+	pbkdf2MaxDigest    = 64
+	pbkdf2LegacyDigest = sha256.Size // Django and passlib
+	pbkdf2MaxSalt      = 256
 )
 
 var (
@@ -46,6 +54,7 @@ var (
 	errPBKDF2Salt   = fmt.Errorf("%w: pbkdf2_sha256 salt is empty, too long or badly encoded", ErrMalformedHash)
 	errPBKDF2Digest = fmt.Errorf("%w: pbkdf2_sha256 digest is not %d..%d bytes of base64", ErrMalformedHash, pbkdf2MinDigest, pbkdf2MaxDigest)
 	errPBKDF2Length = fmt.Errorf("%w: pbkdf2_sha256 l= differs from the digest length", ErrMalformedHash)
+	errPBKDF2Legacy = fmt.Errorf("%w: pbkdf2_sha256 digest in Django or passlib form is not %d bytes", ErrMalformedHash, pbkdf2LegacyDigest)
 )
 
 type pbkdf2Record struct {
@@ -97,6 +106,9 @@ func parsePBKDF2(s string, lim limits) (record, error) {
 	if wantLen >= 0 && wantLen != len(digest) {
 		return nil, errPBKDF2Length
 	}
+	if r.form == formPasslib && len(digest) != pbkdf2LegacyDigest {
+		return nil, errPBKDF2Legacy
+	}
 	r.salt, r.digest = salt, digest
 	return r, checkPBKDF2Cost(r, iter, lim)
 }
@@ -118,6 +130,9 @@ func parseDjangoPBKDF2(f []string, lim limits) (record, error) {
 	digest, ok := decodeB64(base64.StdEncoding.Strict(), f[3])
 	if !ok || len(digest) < pbkdf2MinDigest || len(digest) > pbkdf2MaxDigest {
 		return nil, errPBKDF2Digest
+	}
+	if len(digest) != pbkdf2LegacyDigest {
+		return nil, errPBKDF2Legacy
 	}
 	r := &pbkdf2Record{form: formDjango, salt: []byte(f[2]), digest: digest}
 	return r, checkPBKDF2Cost(r, iter, lim)
@@ -150,17 +165,14 @@ func isPrintableASCII(s string) bool {
 }
 
 // decodeAdaptedB64 decodes passlib's adapted base64 and standard base64
-// alike: the two differ only in '.' versus '+', which never clash. Padding
-// is optional but must be correct; stray bits are refused.
+// alike: the two differ only in '.' versus '+', which never clash, and
+// neither pads. Padding is refused, as are stray bits, so that a record
+// has one spelling and a damaged one is not read as another valid one.
 func decodeAdaptedB64(s string) ([]byte, bool) {
 	if strings.ContainsRune(s, '.') && strings.ContainsRune(s, '+') {
 		return nil, false
 	}
-	s = strings.ReplaceAll(s, ".", "+")
-	if strings.HasSuffix(s, "=") {
-		return decodeB64(base64.StdEncoding.Strict(), s)
-	}
-	return decodeB64(base64.RawStdEncoding.Strict(), s)
+	return decodeB64(base64.RawStdEncoding.Strict(), strings.ReplaceAll(s, ".", "+"))
 }
 
 func (r *pbkdf2Record) usableWith(*Verifier) error { return nil }
