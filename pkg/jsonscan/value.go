@@ -116,6 +116,15 @@ func isPlain(s []byte) bool {
 // every input is the point of this package.
 func appendUnquoted(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
+		// Copy the run of bytes that decode to themselves in one go.
+		j := i
+		for j < len(s) && s[j] != '\\' && s[j] < utf8.RuneSelf {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '\\':
@@ -147,9 +156,6 @@ func appendUnquoted(dst, s []byte) []byte {
 				dst = append(dst, e)
 			}
 			i += 2
-		case c < utf8.RuneSelf:
-			dst = append(dst, c)
-			i++
 		default:
 			r, size := utf8.DecodeRune(s[i:])
 			dst = utf8.AppendRune(dst, r)
