@@ -90,11 +90,15 @@ func validAppURL(s string) error {
 	if err != nil {
 		return errors.New("does not parse as a URL")
 	}
-	if u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
-		return errors.New("must be an absolute https URL such as https://app.example.com")
+	if (u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u.Hostname()))) || u.Host == "" || u.Opaque != "" {
+		return errors.New("must be an absolute https URL such as https://app.example.com (http only for localhost)")
 	}
 	return nil
 }
+
+// loopbackHost reports the hosts a local development app runs on. (An IPv6
+// literal never gets here: '[' is not in the accepted alphabet.)
+func loopbackHost(h string) bool { return h == "localhost" || h == "127.0.0.1" }
 
 // validSupportEmail accepts a conservative ASCII address.
 func validSupportEmail(s string) bool {

@@ -68,6 +68,9 @@ func TestLocaleResolution(t *testing.T) {
 		if want := `<html lang="` + tt.want + `">`; !strings.Contains(out.EmailMessage, want) {
 			t.Errorf("default %q, locale %q: want %s", tt.defaultLocale, tt.in, tt.want)
 		}
+		if got := r.Locale(tt.in); got != tt.want {
+			t.Errorf("default %q: Locale(%q) = %q, want %q", tt.defaultLocale, tt.in, got, tt.want)
+		}
 	}
 }
 

@@ -25,7 +25,10 @@ type Config struct {
 	AppName string
 	// AppURL is the https base of the app's pages: /confirm-signup,
 	// /reset-password, /verify-email and /sign-in are appended to it. No
-	// query, fragment or user info; a trailing slash is ignored.
+	// query, fragment or user info; a trailing slash is ignored. Plain http
+	// is accepted for a loopback host only (http://localhost:3000), for
+	// local development: such a link leads nowhere outside the developer's
+	// machine.
 	AppURL string
 	// SupportEmail, if set, is shown and linked in the mail footer.
 	SupportEmail string
@@ -158,6 +161,19 @@ func New(cfg Config) (*Renderer, error) {
 
 // Locales lists the template locales, sorted.
 func (r *Renderer) Locales() []string { return slices.Clone(r.locales) }
+
+// Locale returns the template locale Render uses for a user's locale
+// attribute (see "Locales" in the package documentation), so that the
+// trigger can log which one it chose without logging the free-text
+// attribute. Passing the result back as Input.Locale selects the same
+// templates at the cost of one map lookup.
+func (r *Renderer) Locale(userLocale string) string {
+	li, ok := r.match.match(userLocale)
+	if !ok {
+		li = r.def
+	}
+	return r.locales[li]
+}
 
 // Render renders the message for in. It returns an error, and never panics,
 // for an unknown source, a missing or unsafe placeholder parameter, or an

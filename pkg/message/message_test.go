@@ -340,6 +340,7 @@ func TestConfigErrors(t *testing.T) {
 		{"app name with newline", func(c *Config) { c.AppName = "Acme\nBcc: x" }, "AppName may contain only"},
 		{"no url", func(c *Config) { c.AppURL = "" }, "AppURL is required"},
 		{"http url", func(c *Config) { c.AppURL = "http://app.example.com" }, "AppURL must be an absolute https URL"},
+		{"http url on a lookalike of localhost", func(c *Config) { c.AppURL = "http://localhost.example.com" }, "AppURL must be an absolute https URL"},
 		{"javascript url", func(c *Config) { c.AppURL = "javascript:alert" }, "AppURL must be an absolute https URL"},
 		{"url with query", func(c *Config) { c.AppURL = "https://app.example.com/?a=b" }, "AppURL contains '?'"},
 		{"url with quote", func(c *Config) { c.AppURL = `https://app.example.com/"onmouseover=x` }, `AppURL contains '"'`},
@@ -373,6 +374,21 @@ func TestConfigNormalised(t *testing.T) {
 	}
 	if strings.Contains(out.EmailMessage, "mailto:") {
 		t.Errorf("footer links an empty support address")
+	}
+}
+
+// TestConfigLocalAppURL: plain http is accepted for a loopback host only,
+// for an app under local development.
+func TestConfigLocalAppURL(t *testing.T) {
+	for _, u := range []string{"http://localhost:3000", "http://127.0.0.1:8080/app"} {
+		r := newRenderer(t, Config{AppName: "Acme", AppURL: u})
+		out, err := r.Render(goldenInput(triggers.SourceMessageForgotPassword, "en"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.EmailMessage, `href="`+u+`/reset-password?`) {
+			t.Errorf("AppURL %s: link not built from it", u)
+		}
 	}
 }
 
