@@ -40,11 +40,13 @@ func runDemo(ctx context.Context, _ []string) (err error) {
 	if err != nil {
 		return err
 	}
+	fmt.Printf("Ready in %s. Playing Cognito's part:\n\n", time.Since(start).Round(time.Millisecond))
+	failed := r.RunAll(ctx)
+	// The emulator starts each bootstrap on its first invocation: count the
+	// processes now, before the stop.
 	for _, l := range r.Lambdas() {
 		pids = append(pids, l.PIDs()...)
 	}
-	fmt.Printf("Ready in %s. Playing Cognito's part:\n\n", time.Since(start).Round(time.Millisecond))
-	failed := r.RunAll(ctx)
 	fmt.Printf("\nSummary: %d journeys, %d trigger invocations, %d failed, in %s.\n",
 		len(journeys.All), len(r.Steps), failed, time.Since(start).Round(time.Millisecond))
 	if failed > 0 {
