@@ -44,6 +44,9 @@ type scenario struct {
 	env     map[string]string // on top of localenv.FunctionEnv(fn); "<fault>" is replaced by the fault endpoint
 	policy  policy
 	want    string // the user-visible text for refuseWith
+	// wantReason, when set, must prefix the decision line's reason: proof
+	// that the failure came from the dependency under test.
+	wantReason string
 }
 
 func scenarios() []scenario {
@@ -56,7 +59,9 @@ func scenarios() []scenario {
 		{name: "postauth/table closed", fn: "postauth", fixture: "postauth-authentication.json", env: map[string]string{"AWS_ENDPOINT_URL": "<fault>", "AUDIT_FAILURE_MODE": "closed", "AUDIT_TIMEOUT_MS": "600"}, policy: refuseWith, want: triggers.GenericMessage},
 		{name: "migrateuser/table+secret", fn: "migrateuser", fixture: "migrateuser-authentication.json", env: map[string]string{"AWS_ENDPOINT_URL": "<fault>", "LEGACY_TIMEOUT_MS": "600", "TABLE_TIMEOUT_MS": "600"}, policy: refuseWith, want: triggers.GenericMessage},
 		{name: "migrateuser/legacy http endpoint", fn: "migrateuser", fixture: "migrateuser-authentication.json", env: map[string]string{
-			"LEGACY_SOURCE": "http", "LEGACY_AUTH_URL": "<fault>", "LEGACY_USERS_TABLE": "", "LEGACY_TIMEOUT_MS": "600"}, policy: refuseWith, want: triggers.GenericMessage},
+			"LEGACY_SOURCE": "http", "LEGACY_AUTH_URL": "<fault>", "LEGACY_USERS_TABLE": "", "LEGACY_TIMEOUT_MS": "600",
+			// The gate's domain records stay reachable in moto: only the legacy endpoint fails.
+			"ALLOWED_EMAIL_DOMAINS": "example.com"}, policy: refuseWith, want: triggers.GenericMessage, wantReason: "legacy_"},
 	}
 }
 
@@ -65,6 +70,12 @@ func scenarios() []scenario {
 func TestFaultCampaign(t *testing.T) {
 	ctx := context.Background()
 	moto := harness.MotoT(t)
+	// The HTTP legacy source reads its API key from this secret before it
+	// calls the (faulty) endpoint; without it every case would stop at the
+	// secret and never reach the fault.
+	if err := moto.CreateSecret(ctx, localenv.LegacySecret, `{"api_key":"`+localenv.LegacyAPIKey+`"}`); err != nil {
+		t.Fatal(err)
+	}
 	var total, passed atomic.Int32
 	for _, sc := range scenarios() {
 		for _, f := range harness.Faults {
@@ -114,10 +125,19 @@ func TestFaultCampaign(t *testing.T) {
 						t.Errorf("answer %q %s, want the event unchanged", res.ErrorMessage, res.Body)
 					}
 				}
+				reasons := ""
 				for _, line := range l.FunctionLogLines() {
-					if !json.Valid(line) {
+					var m map[string]any
+					if err := json.Unmarshal(line, &m); err != nil {
 						t.Errorf("log line is not JSON: %s", line)
+						continue
 					}
+					if m["message"] == "decision" {
+						reasons += fmt.Sprint(m["reason"]) + " "
+					}
+				}
+				if sc.wantReason != "" && !strings.Contains(" "+reasons, " "+sc.wantReason) {
+					t.Errorf("decision reasons %q, want one starting %q (the fault did not reach the dependency under test)", reasons, sc.wantReason)
 				}
 			})
 			if ok {

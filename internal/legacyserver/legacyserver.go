@@ -139,6 +139,13 @@ func (s *Server) Put(a Account) {
 	s.accounts[a.User.Username] = a
 }
 
+// Delete removes an account.
+func (s *Server) Delete(username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.accounts, username)
+}
+
 // SetFault makes path answer as f describes; nil restores normal answers.
 func (s *Server) SetFault(path string, f *Fault) {
 	s.mu.Lock()
