@@ -115,7 +115,7 @@ lint: $(GOVULNCHECK) $(VULNDB_STAMP)
 
 # bench: the benchmark report (see BENCHMARKS.md).
 bench: tools
-	RIE_BIN=$(RIE) BENCHTIME=$(BENCHTIME) $(GO) run ./cmd/local bench
+	RIE_BIN=$(RIE) BENCHTIME=$(BENCHTIME) $(GO) run ./cmd/local bench -out BENCHMARKS.md
 
 # invoke: our Docker-free `sam local invoke`, e.g.
 #   make invoke FN=presignup EVENT=events/presignup-signup.json
