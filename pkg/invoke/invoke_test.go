@@ -65,11 +65,14 @@ func TestAnswerAndDecisionLine(t *testing.T) {
 
 func TestRefusalsTheLayerMakesItself(t *testing.T) {
 	called := false
-	decide := func(context.Context, *triggers.Envelope) Decision { called = true; return Decision{Outcome: "x", Response: []byte(`{}`)} }
+	decide := func(context.Context, *triggers.Envelope) Decision {
+		called = true
+		return Decision{Outcome: "x", Response: []byte(`{}`)}
+	}
 	presignup := strings.Replace(event, "PostAuthentication_Authentication", "PreSignUp_SignUp", 1)
 	tests := []struct {
 		name, payload, reason string
-		opts              Options
+		opts                  Options
 	}{
 		{"malformed", `{"version":`, "malformed_event", Options{}},
 		{"not an event", `[]`, "malformed_event", Options{}},
