@@ -147,8 +147,21 @@ func (h *Handler) poolAllowed(pool string) bool {
 }
 
 // log writes the decision line: who, what, outcome, why, how long, and the
-// EMF metrics.
+// EMF metrics. Logging must never take the invocation down: a value that
+// panics while being formatted (a typed-nil error is the classic case)
+// would otherwise escape to aws-lambda-go, whose panic text reaches the end
+// user and whose process then exits. So a panic here is caught and a
+// minimal line of fixed strings is written instead.
 func (h *Handler) log(ctx context.Context, start time.Time, ev *triggers.Envelope, d *Decision) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.opts.Logger.LogAttrs(ctx, slog.LevelError, "decision",
+				slog.String(telemetry.DimFunction, h.opts.Function),
+				slog.String(telemetry.DimOutcome, d.Outcome),
+				slog.String(telemetry.DimReason, d.Reason),
+				slog.String("logError", fmt.Sprintf("panic of type %T while writing the decision line", p)))
+		}
+	}()
 	now := h.opts.Now()
 	elapsed := now.Sub(start)
 	ms := float64(elapsed.Microseconds()) / 1000
@@ -178,7 +191,7 @@ func (h *Handler) log(ctx context.Context, start time.Time, ev *triggers.Envelop
 	if d.Err != nil {
 		attrs = append(attrs, slog.String("userMessage", d.Err.Message))
 		if d.Err.Cause != nil {
-			attrs = append(attrs, slog.String("cause", d.Err.Cause.Error()))
+			attrs = append(attrs, slog.String("cause", causeText(d.Err.Cause)))
 		}
 	}
 	attrs = append(attrs, d.Attrs...)
@@ -202,4 +215,14 @@ func LoadOptions(r *envconfig.Reader, function string, trigger triggers.Trigger,
 		EMF:          telemetry.NewEMF(r.String("METRICS_NAMESPACE", "CognitoTriggers")),
 		AllowedPools: r.List("ALLOWED_USER_POOL_IDS"),
 	}
+}
+
+// causeText is err.Error(), or a fixed text when that panics.
+func causeText(err error) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("[unprintable %T]", err)
+		}
+	}()
+	return err.Error()
 }

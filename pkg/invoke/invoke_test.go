@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -170,3 +171,38 @@ func TestLoadOptions(t *testing.T) {
 		t.Error("a budget of 5000 ms was accepted")
 	}
 }
+
+// typedNilErr is a nil pointer in an error interface: calling Error on it
+// panics, the classic Go mistake a dependency may make.
+type typedNilErr struct{ msg string }
+
+func (e *typedNilErr) Error() string { return e.msg }
+
+// TestLoggingCannotPanic: a cause whose Error panics, or an attribute whose
+// formatting panics, still yields the user-safe refusal and a decision line.
+func TestLoggingCannotPanic(t *testing.T) {
+	var nilErr *typedNilErr
+	_, err, line := run(t, Options{}, func(context.Context, *triggers.Envelope) Decision {
+		return Decision{Outcome: "refused", Err: triggers.Refuse("Nope.", "table_error", nilErr)}
+	}, event)
+	if err == nil || err.Error() != "Nope." {
+		t.Fatalf("err = %v, want the user text", err)
+	}
+	if !strings.Contains(fmt.Sprint(line["cause"]), "unprintable") {
+		t.Errorf("cause %v, want the unprintable marker", line["cause"])
+	}
+	out, err, line := run(t, Options{}, func(ctx context.Context, ev *triggers.Envelope) Decision {
+		return Decision{Outcome: "ok", Response: ev.Raw(), Attrs: []slog.Attr{slog.Any("v", panicky{})}}
+	}, event)
+	if err != nil || string(out) != event {
+		t.Fatalf("got %s, %v; want the answer despite the log failure", out, err)
+	}
+	if line["message"] != "decision" || line["outcome"] != "ok" {
+		t.Errorf("fallback line %v", line)
+	}
+}
+
+// panicky panics when slog resolves it.
+type panicky struct{}
+
+func (panicky) LogValue() slog.Value { panic("secret=hunter2") }

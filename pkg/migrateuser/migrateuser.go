@@ -201,7 +201,7 @@ func (d *Decider) authenticate(ctx context.Context, ev *triggers.Envelope, usern
 		// does not apply to migrated passwords: the user must choose a
 		// new one before the first sign-in completes.
 		status = triggers.StatusResetRequired
-		attrs = append(attrs, slog.Bool("shortPassword", true))
+		attrs = append(attrs, slog.Bool("belowMinimumLength", true))
 	}
 	return d.migrate(ctx, ev, ans, status, false, lat, schemeAttr(ans, attrs))
 }

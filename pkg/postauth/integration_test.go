@@ -130,7 +130,6 @@ func TestSignInRecorded(t *testing.T) {
 		TriggerSource: "PostAuthentication_Authentication",
 		NewDeviceUsed: false,
 		RequestID:     "req-0001",
-		Key:           key,
 		ExpiresAt:     now.Add(30 * 24 * time.Hour).Unix(),
 	}
 	got, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, 10)
@@ -149,7 +148,7 @@ func TestSignInRecorded(t *testing.T) {
 		"sub": fixtureSub, "signed_in_at": "2026-03-14T15:09:26.535Z",
 		"user_pool_id": "us-east-1_EXAMPLE", "client_id": "1example23456789",
 		"trigger_source": "PostAuthentication_Authentication", "new_device_used": false,
-		"request_id": "req-0001", "idempotency_key": key,
+		"request_id": "req-0001",
 		"expires_at": float64(now.Unix() + 30*86400),
 	}
 	if diff := cmp.Diff(wantItem, plain(t, item)); diff != "" {

@@ -9,17 +9,16 @@ import (
 // uses exactly these names, so an item can be restored from a log line
 // attribute for attribute.
 const (
-	AttrPK             = "pk"              // user#<sub>
-	AttrSK             = "sk"              // signin#<signed_in_at>#<request_id>
-	AttrSub            = "sub"             // the user's sub, the only identifier kept
-	AttrSignedInAt     = "signed_in_at"    // RFC 3339, UTC, millisecond precision
-	AttrUserPoolID     = "user_pool_id"    // userPoolId
-	AttrClientID       = "client_id"       // callerContext.clientId
-	AttrTriggerSource  = "trigger_source"  // triggerSource
-	AttrNewDeviceUsed  = "new_device_used" // request.newDeviceUsed (BOOL)
-	AttrRequestID      = "request_id"      // the Lambda request id of the delivery that wrote it
-	AttrIdempotencyKey = "idempotency_key" // see IdempotencyKey
-	AttrExpiresAt      = "expires_at"      // epoch seconds (N), the table's TTL attribute
+	AttrPK            = "pk"              // user#<sub>
+	AttrSK            = "sk"              // signin#<signed_in_at>#<request_id>
+	AttrSub           = "sub"             // the user's sub, the only identifier kept
+	AttrSignedInAt    = "signed_in_at"    // RFC 3339, UTC, millisecond precision
+	AttrUserPoolID    = "user_pool_id"    // userPoolId
+	AttrClientID      = "client_id"       // callerContext.clientId
+	AttrTriggerSource = "trigger_source"  // triggerSource
+	AttrNewDeviceUsed = "new_device_used" // request.newDeviceUsed (BOOL)
+	AttrRequestID     = "request_id"      // the Lambda request id of the delivery that wrote it
+	AttrExpiresAt     = "expires_at"      // epoch seconds (N), the table's TTL attribute
 )
 
 // Sort-key prefixes. "dedupe#" sorts before "signin#", so the markers never
@@ -47,8 +46,13 @@ type Record struct {
 	TriggerSource string
 	NewDeviceUsed bool
 	RequestID     string
-	Key           string // idempotency key
-	ExpiresAt     int64  // epoch seconds
+	// Key is the idempotency key. It lives only in the short-lived dedupe
+	// marker, never in the audit item or the rebuild log line: it is an
+	// unkeyed hash over fields the item holds in clear plus the client
+	// metadata, so keeping it for the retention period would let anyone
+	// who reads the table confirm guesses of that metadata.
+	Key       string
+	ExpiresAt int64 // epoch seconds
 }
 
 // PK is the item's partition key, user#<sub>.
@@ -74,7 +78,6 @@ func (r *Record) Attrs() []slog.Attr {
 		slog.String(AttrTriggerSource, r.TriggerSource),
 		slog.Bool(AttrNewDeviceUsed, r.NewDeviceUsed),
 		slog.String(AttrRequestID, r.RequestID),
-		slog.String(AttrIdempotencyKey, r.Key),
 		slog.Int64(AttrExpiresAt, r.ExpiresAt),
 	}
 }

@@ -166,17 +166,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // log line (Record.Attrs), under the same name and with the same value.
 func Item(r *Record) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		AttrPK:             &types.AttributeValueMemberS{Value: r.PK()},
-		AttrSK:             &types.AttributeValueMemberS{Value: r.SK()},
-		AttrSub:            &types.AttributeValueMemberS{Value: r.Sub},
-		AttrSignedInAt:     &types.AttributeValueMemberS{Value: r.TimeString()},
-		AttrUserPoolID:     &types.AttributeValueMemberS{Value: r.UserPoolID},
-		AttrClientID:       &types.AttributeValueMemberS{Value: r.ClientID},
-		AttrTriggerSource:  &types.AttributeValueMemberS{Value: r.TriggerSource},
-		AttrNewDeviceUsed:  &types.AttributeValueMemberBOOL{Value: r.NewDeviceUsed},
-		AttrRequestID:      &types.AttributeValueMemberS{Value: r.RequestID},
-		AttrIdempotencyKey: &types.AttributeValueMemberS{Value: r.Key},
-		AttrExpiresAt:      number(r.ExpiresAt),
+		AttrPK:            &types.AttributeValueMemberS{Value: r.PK()},
+		AttrSK:            &types.AttributeValueMemberS{Value: r.SK()},
+		AttrSub:           &types.AttributeValueMemberS{Value: r.Sub},
+		AttrSignedInAt:    &types.AttributeValueMemberS{Value: r.TimeString()},
+		AttrUserPoolID:    &types.AttributeValueMemberS{Value: r.UserPoolID},
+		AttrClientID:      &types.AttributeValueMemberS{Value: r.ClientID},
+		AttrTriggerSource: &types.AttributeValueMemberS{Value: r.TriggerSource},
+		AttrNewDeviceUsed: &types.AttributeValueMemberBOOL{Value: r.NewDeviceUsed},
+		AttrRequestID:     &types.AttributeValueMemberS{Value: r.RequestID},
+		AttrExpiresAt:     number(r.ExpiresAt),
 	}
 }
 
@@ -290,7 +289,6 @@ func RecordFromItem(item map[string]types.AttributeValue) (Record, error) {
 	r.ClientID = str(AttrClientID)
 	r.TriggerSource = str(AttrTriggerSource)
 	r.RequestID = str(AttrRequestID)
-	r.Key = str(AttrIdempotencyKey)
 	if v, ok := item[AttrNewDeviceUsed].(*types.AttributeValueMemberBOOL); ok {
 		r.NewDeviceUsed = v.Value
 	} else {

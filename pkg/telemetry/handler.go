@@ -3,10 +3,12 @@ package telemetry
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -190,16 +192,37 @@ func appendValue(buf []byte, v slog.Value) []byte {
 		}
 		return append(buf, `"[invalid raw JSON]"`...)
 	case error:
-		return jsonscan.AppendString(buf, x.Error())
+		return jsonscan.AppendString(buf, errorText(x))
 	case nil:
 		return append(buf, "null"...)
-	default:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return jsonscan.AppendString(buf, "[unencodable: "+err.Error()+"]")
+	case []string:
+		buf = append(buf, '[')
+		for i, e := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = jsonscan.AppendString(buf, e)
 		}
-		return append(buf, b...)
+		return append(buf, ']')
+	default:
+		// Maps, structs and other composite values are not marshalled: their
+		// nested keys would escape the secret-key check above, and a struct
+		// logged whole bypasses its fields' LogValue. Log fields one by one,
+		// or give the type a LogValue.
+		return jsonscan.AppendString(buf, fmt.Sprintf("[unlogged %T]", x))
 	}
+}
+
+// errorText returns err.Error(), or a fixed text when that panics (a typed
+// nil error is the classic case): a log line must never take the function
+// down with it.
+func errorText(err error) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("[unprintable %T]", err)
+		}
+	}()
+	return err.Error()
 }
 
 // appendFloat formats like encoding/json: no exponent for ordinary numbers,
@@ -215,14 +238,16 @@ func appendFloat(buf []byte, f float64) []byte {
 	}
 }
 
-// secretKey reports whether a key names a value that must never be logged.
-// Matching is exact on the lower-cased key, so "code" is caught but
-// "codeDeliveryMedium" (harmless) is not.
+// secretKey reports whether a key names a value that must never be logged:
+// any key containing one of the words below, case-insensitively, so that
+// "client_secret", "tempPassword" or "sessionToken" are caught as well as
+// "password". "code" is matched exactly, because as a part it is too common
+// ("codeDeliveryMedium", "errorCode") to mean a verification code.
 func secretKey(k string) bool {
-	if len(k) > 24 {
-		return false
+	if len(k) > 64 {
+		return true // nothing legitimate has such a key; refuse rather than scan
 	}
-	var lower [24]byte
+	var lower [64]byte
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if 'A' <= c && c <= 'Z' {
@@ -230,10 +255,17 @@ func secretKey(k string) bool {
 		}
 		lower[i] = c
 	}
-	switch string(lower[:len(k)]) {
-	case "password", "newpassword", "code", "codeparameter", "secret", "secretstring", "secret_value",
-		"token", "accesstoken", "idtoken", "refreshtoken", "authorization", "api_key", "apikey":
+	l := string(lower[:len(k)])
+	if l == "code" || l == "otp" || l == "pin" {
 		return true
+	}
+	for _, word := range secretWords {
+		if strings.Contains(l, word) {
+			return true
+		}
 	}
 	return false
 }
+
+var secretWords = []string{"password", "passwd", "pwd", "jwt", "api-key", "secret", "token", "credential", "authorization", "apikey", "api_key",
+	"privatekey", "private_key", "accesskey", "access_key", "session", "cookie", "codeparameter", "signature"}

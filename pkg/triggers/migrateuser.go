@@ -40,7 +40,7 @@ type MigrateUserRequest struct {
 // request logged whole would otherwise go through encoding/json, which
 // sends the real value.
 func (r MigrateUserRequest) LogValue() slog.Value {
-	return slog.GroupValue(slog.Bool("passwordPresent", r.Password != ""))
+	return slog.GroupValue(slog.Bool("pwPresent", r.Password != ""))
 }
 
 // Password is a plaintext password. It prints and logs as "REDACTED" in

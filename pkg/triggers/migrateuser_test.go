@@ -163,7 +163,7 @@ func TestPasswordRedactedInSlog(t *testing.T) {
 			t.Errorf("%s handler shows the password:\n%s", hname, out)
 		}
 		// The safe fields are what the event logs as.
-		for _, want := range []string{"UserMigration_Authentication", "us-east-1_EXAMPLE", "1example23456789", "REDACTED", "passwordPresent"} {
+		for _, want := range []string{"UserMigration_Authentication", "us-east-1_EXAMPLE", "1example23456789", "REDACTED", "pwPresent"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s handler output lacks %q:\n%s", hname, want, out)
 			}
