@@ -62,3 +62,15 @@ func TestRenderReportsErrorsAndTargets(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+func TestTargetsNameEveryMiss(t *testing.T) {
+	out := targets([]result{
+		{row: "a", binaryBytes: 8_130_000, coldStart: 5 * time.Millisecond, peakRSS: 12 << 20, stalled: "1502 ms (refused)", budget: 4 * time.Second},
+		{row: "b", binaryBytes: 7_000_000, coldStart: 9 * time.Millisecond, peakRSS: 12 << 20, stalled: "4100 ms (refused)", budget: 4 * time.Second},
+	})
+	for _, want := range []string{"cold start under 8 ms: **missed** by b 9.00 ms", "peak RSS under 16 MB: met", "binary under 8 MB: **missed** by a 8.13 MB", "budget + 50 ms: **missed** by b 4100 ms"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("targets lack %q:\n%s", want, out)
+		}
+	}
+}
