@@ -44,8 +44,13 @@ FUZZTIME  ?= 3s
 BENCHTIME ?= 2s
 
 # How SAM (BuildMethod: makefile) and `make build` compile a function: a
-# static linux/arm64 bootstrap without the legacy RPC runtime.
-LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w'
+# static linux/arm64 bootstrap without the legacy RPC runtime and without
+# net/http's bundled HTTP/2 (the Lambda Runtime API, DynamoDB, Secrets
+# Manager and legacy adapters all speak HTTP/1.1; dropping it saves about
+# 0.45 MB per binary). internal/harness builds with the same tags, so the
+# tests run what ships.
+LAMBDA_TAGS  = lambda.norpc,nethttpomithttp2
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags='-s -w'
 
 .PHONY: all tools build test test-unit fuzz lint bench invoke demo clean \
 	build-PreSignUpFunction build-PreTokenFunction build-PostAuthFunction build-MigrateUserFunction build-CustomMessageFunction

@@ -27,10 +27,14 @@ type buildEntry struct {
 	path string
 }
 
+// BuildTags are the build tags of every shipped bootstrap: no legacy RPC
+// runtime, and no bundled HTTP/2 (see the Makefile's LAMBDA_TAGS).
+const BuildTags = "lambda.norpc,nethttpomithttp2"
+
 // Build compiles the function package pkg (for example
 // "./functions/presignup", relative to the repo root, or a full import path)
 // into dir/<last element of pkg>/bootstrap and returns that path. The binary
-// is built as for deployment (static, -tags lambda.norpc, -trimpath,
+// is built as for deployment (static, -tags lambda.norpc,nethttpomithttp2, -trimpath,
 // -ldflags "-s -w") but for the host's architecture, so what the tests run is
 // what ships, minus the cross-compilation.
 //
@@ -90,7 +94,7 @@ func goBuild(ctx context.Context, root, pkg, out string) error {
 		return fmt.Errorf("build %s: %w", pkg, err)
 	}
 	cmd := exec.CommandContext(ctx, goBin, "build",
-		"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+		"-tags", BuildTags, "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	var buf bytes.Buffer

@@ -135,7 +135,7 @@ type SourceFile struct {
 
 // PackageFiles returns the non-test Go files of the function package pkg
 // and of every package it depends on inside this module, as go list -deps
-// selects them for the deployment target (linux/arm64, -tags lambda.norpc).
+// selects them for the deployment target (linux/arm64, -tags lambda.norpc,nethttpomithttp2).
 // A missing package, or one without Go files yet, gives ErrNotWritten.
 func PackageFiles(ctx context.Context, root, pkg string) ([]SourceFile, error) {
 	dir := filepath.Join(root, filepath.FromSlash(pkg))
@@ -149,7 +149,7 @@ func PackageFiles(ctx context.Context, root, pkg string) ([]SourceFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc",
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc,nethttpomithttp2",
 		"-f", `{{.ImportPath}}{{"\t"}}{{.Dir}}{{range .GoFiles}}{{"\t"}}{{.}}{{end}}`, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")

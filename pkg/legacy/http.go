@@ -95,7 +95,10 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 			// than this is likely closed on the far side already.
 			IdleConnTimeout:    50 * time.Second,
 			DisableCompression: true,
-			ForceAttemptHTTP2:  true,
+			// HTTP/1.1 only: shipped binaries are built without net/http's
+			// bundled HTTP/2 (Makefile LAMBDA_TAGS), so asking for it would
+			// silently do nothing.
+			ForceAttemptHTTP2: false,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
