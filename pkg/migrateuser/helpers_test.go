@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,6 +85,10 @@ type fakeGate struct {
 	reason string // forced refusal reason, e.g. "table_error"
 	calls  int
 }
+
+// PhoneAllowed admits every number except the +882 international
+// premium range, standing in for ALLOWED_PHONE_COUNTRY_CODES.
+func (g *fakeGate) PhoneAllowed(phone string) bool { return !strings.HasPrefix(phone, "+882") }
 
 func (g *fakeGate) Admit(_ context.Context, email string) presignup.Verdict {
 	g.calls++

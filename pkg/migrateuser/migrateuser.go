@@ -71,6 +71,9 @@ type Marker interface {
 // Gate is the sign-up domain gate; *presignup.Decider implements it.
 type Gate interface {
 	Admit(ctx context.Context, email string) presignup.Verdict
+	// PhoneAllowed applies the sign-up phone rules (E.164, allowed
+	// calling codes) to a legacy phone number.
+	PhoneAllowed(phone string) bool
 }
 
 // Outcomes of the decision line.
@@ -244,11 +247,13 @@ func (d *Decider) migrate(ctx context.Context, ev *triggers.Envelope, ans legacy
 	}
 	phone := ""
 	if d.phone && u.PhoneNumber != "" {
-		if validE164(u.PhoneNumber) {
+		if validE164(u.PhoneNumber) && (d.gate == nil || d.gate.PhoneAllowed(u.PhoneNumber)) {
 			phone = u.PhoneNumber
 		} else {
 			// Cognito refuses a phone_number that is not E.164 and would
-			// fail the whole migration; the user migrates without it.
+			// fail the whole migration, and a calling code sign-up refuses
+			// must not arrive through migration either: the user migrates
+			// without the number.
 			attrs = append(attrs, slog.Bool("phoneDropped", true))
 		}
 	}

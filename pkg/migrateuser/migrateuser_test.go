@@ -80,6 +80,17 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
+			// The sign-up phone rules (ALLOWED_PHONE_COUNTRY_CODES) hold for
+			// migrated users too: the fake gate refuses +882.
+			name: "phone with a calling code sign-up refuses is dropped", in: authEvent(t, fixtureUser, fixturePassword),
+			user: with(func(u *legacy.User) { u.PhoneNumber = "+88216123456"; u.Attributes = nil }),
+			cfg:  func(c *Config) { c.Attributes = []string{"phone_number"} },
+			wantResp: map[string]any{
+				"userAttributes":  map[string]any{"email": fixtureUser, "email_verified": "true"},
+				"finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS",
+			},
+		},
+		{
 			name: "mass assignment: nothing off the allowlist reaches Cognito", in: authEvent(t, fixtureUser, fixturePassword),
 			user: with(func(u *legacy.User) {
 				u.Attributes = map[string]string{
@@ -198,6 +209,9 @@ func TestDecide(t *testing.T) {
 			user: with(func(u *legacy.User) { u.EmailVerified = false }), wantOut: unchanged, wantReason: ReasonNotVouched},
 		{name: "forgot password, vouched phone that is not E.164", in: forgotEvent(t, fixtureUser),
 			user: with(func(u *legacy.User) { u.EmailVerified = false; u.PhoneNumber = "5555550100" }),
+			cfg:  func(c *Config) { c.Attributes = []string{"phone_number"} }, wantOut: unchanged, wantReason: ReasonNotVouched},
+		{name: "forgot password, vouched phone with a refused calling code", in: forgotEvent(t, fixtureUser),
+			user: with(func(u *legacy.User) { u.EmailVerified = false; u.PhoneNumber = "+88216123456" }),
 			cfg:  func(c *Config) { c.Attributes = []string{"phone_number"} }, wantOut: unchanged, wantReason: ReasonNotVouched},
 		{name: "forgot password, unknown user", in: forgotEvent(t, "nobody@example.com"), user: maria, wantOut: unchanged, wantReason: legacy.NoteNotFound},
 		{name: "forgot password, gate refuses", in: forgotEvent(t, fixtureUser),

@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/cognito-triggers/suite/pkg/budget"
@@ -48,6 +49,11 @@ type Config struct {
 	Allowlist    emailgate.Allowlist // ALLOWED_EMAIL_DOMAINS
 	Table        string              // CLAIMS_TABLE; empty: no table lookups
 	TableTimeout time.Duration       // TABLE_TIMEOUT_MS
+	// PhoneCountryCodes, when set, admits a phone_number only with one of
+	// these calling codes ("+1", "+44"): the SMS-pumping lever at sign-up
+	// (threat model A9). E.164 country codes form a prefix code, so a
+	// prefix match is exact.
+	PhoneCountryCodes []string // ALLOWED_PHONE_COUNTRY_CODES
 }
 
 // LoadConfig reads the configuration; problems are recorded on r.
@@ -62,7 +68,27 @@ func LoadConfig(r *envconfig.Reader) Config {
 	}
 	c.Table = r.String("CLAIMS_TABLE", "")
 	c.TableTimeout = r.Millis("TABLE_TIMEOUT_MS", 1500*time.Millisecond, 50*time.Millisecond, 4*time.Second)
+	for _, code := range r.List("ALLOWED_PHONE_COUNTRY_CODES") {
+		if !validCallingCode(code) {
+			r.Fail("ALLOWED_PHONE_COUNTRY_CODES", "%q is not a calling code such as +1 or +44", code)
+			continue
+		}
+		c.PhoneCountryCodes = append(c.PhoneCountryCodes, code)
+	}
 	return c
+}
+
+// validCallingCode accepts "+" and one to three digits, the first not zero.
+func validCallingCode(s string) bool {
+	if len(s) < 2 || len(s) > 4 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Decider is the pre sign-up decision.
@@ -101,6 +127,9 @@ func (d *Decider) Decide(ctx context.Context, ev *triggers.Envelope) invoke.Deci
 	email, phone := attrs[0], attrs[1]
 	if phone != "" && !validE164(phone) {
 		return refuse("phone_invalid", errors.New("phone_number is not strict E.164"))
+	}
+	if phone != "" && !d.phoneCountryAllowed(phone) {
+		return refuse("phone_country_not_allowed", errors.New("phone_number's calling code is not in ALLOWED_PHONE_COUNTRY_CODES"))
 	}
 	v := d.Admit(ctx, email)
 	var metrics []telemetry.Metric
@@ -161,6 +190,27 @@ func (d *Decider) Admit(ctx context.Context, email string) Verdict {
 		return Verdict{Reason: "domain_not_allowed", Cause: errors.New("no allowlist entry and no domain record"), TableLatency: latency}
 	}
 	return Verdict{Rule: "table", TableLatency: latency}
+}
+
+// PhoneAllowed reports whether a phone number passes the sign-up phone
+// rules: strict E.164 and an allowed calling code. User migration applies
+// it to legacy phone numbers, so both pathways admit the same numbers.
+func (d *Decider) PhoneAllowed(phone string) bool {
+	return validE164(phone) && d.phoneCountryAllowed(phone)
+}
+
+// phoneCountryAllowed reports whether an E.164 number carries an allowed
+// calling code; with no list configured every code is allowed.
+func (d *Decider) phoneCountryAllowed(phone string) bool {
+	if len(d.cfg.PhoneCountryCodes) == 0 {
+		return true
+	}
+	for _, code := range d.cfg.PhoneCountryCodes {
+		if strings.HasPrefix(phone, code) {
+			return true
+		}
+	}
+	return false
 }
 
 // Configured reports whether any admission rule exists; with none, every

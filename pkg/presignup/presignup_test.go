@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-triggers/suite/pkg/emailgate"
+	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
@@ -331,3 +332,50 @@ func BenchmarkHandler(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestPhoneCountryAllowlist: with ALLOWED_PHONE_COUNTRY_CODES set, a phone
+// number outside the listed calling codes is refused (SMS pumping, threat
+// model A9); without a list any strict E.164 number passes.
+func TestPhoneCountryAllowlist(t *testing.T) {
+	al, _ := emailgate.ParseAllowlist("example.com")
+	tests := []struct {
+		codes  []string
+		phone  string
+		reason string
+	}{
+		{nil, "+88216123456", ""},
+		{[]string{"+1", "+44"}, "+14155550100", ""},
+		{[]string{"+1", "+44"}, "+442079460000", ""},
+		{[]string{"+1", "+44"}, "+88216123456", "phone_country_not_allowed"}, // an international premium range
+		{[]string{"+1", "+44"}, "+4930123456", "phone_country_not_allowed"},
+		{[]string{"+44"}, "+4", "phone_invalid"},
+	}
+	for _, tt := range tests {
+		d, _ := New(Config{Allowlist: al, PhoneCountryCodes: tt.codes}, nil)
+		h := invoke.New(invoke.Options{Function: "presignup", Trigger: triggers.TriggerPreSignUp}, d.Decide)
+		_, err := h.Invoke(context.Background(), event(t, "presignup-signup.json", map[string]any{"email": "a@example.com", "phone_number": tt.phone}, nil))
+		var ue *triggers.UserError
+		switch {
+		case tt.reason == "" && err != nil:
+			t.Errorf("codes %v phone %s: refused (%v), want allowed", tt.codes, tt.phone, err)
+		case tt.reason != "" && (!errors.As(err, &ue) || ue.Reason != tt.reason):
+			t.Errorf("codes %v phone %s: got %v, want refusal %s", tt.codes, tt.phone, err, tt.reason)
+		}
+	}
+}
+
+func TestLoadConfigPhoneCodes(t *testing.T) {
+	env := map[string]string{"ALLOWED_PHONE_COUNTRY_CODES": "+1, +44,+353"}
+	r := envconfig.New(func(k string) string { return env[k] })
+	if c := LoadConfig(r); r.Err() != nil || len(c.PhoneCountryCodes) != 3 {
+		t.Fatalf("codes %v, err %v", c.PhoneCountryCodes, r.Err())
+	}
+	for _, bad := range []string{"44", "+0", "+1234", "+1a", "+"} {
+		env["ALLOWED_PHONE_COUNTRY_CODES"] = bad
+		r := envconfig.New(func(k string) string { return env[k] })
+		LoadConfig(r)
+		if r.Err() == nil {
+			t.Errorf("ALLOWED_PHONE_COUNTRY_CODES=%q accepted", bad)
+		}
+	}
+}
