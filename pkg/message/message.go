@@ -168,11 +168,16 @@ func (r *Renderer) Locales() []string { return slices.Clone(r.locales) }
 // attribute. Passing the result back as Input.Locale selects the same
 // templates at the cost of one map lookup.
 func (r *Renderer) Locale(userLocale string) string {
-	li, ok := r.match.match(userLocale)
-	if !ok {
-		li = r.def
+	return r.locales[r.localeIndex(userLocale)]
+}
+
+// localeIndex resolves a user's locale attribute to an index into locales,
+// falling back to the default locale.
+func (r *Renderer) localeIndex(userLocale string) int {
+	if li, ok := r.match.match(userLocale); ok {
+		return li
 	}
-	return r.locales[li]
+	return r.def
 }
 
 // Render renders the message for in. It returns an error, and never panics,
@@ -183,9 +188,10 @@ func (r *Renderer) Locale(userLocale string) string {
 func (r *Renderer) Render(in Input) (out Output, err error) {
 	defer func() {
 		// Last resort: a bug here must cost the branded message, not the
-		// user's sign-in.
+		// user's sign-in. The panic value may quote input (a name, a
+		// placeholder) and the error is logged, so only its type is kept.
 		if p := recover(); p != nil {
-			out, err = Output{}, fmt.Errorf("message: internal error: %v", p)
+			out, err = Output{}, fmt.Errorf("message: internal error: panic of type %T", p)
 		}
 	}()
 	ki, ok := kindIndex(in.Source)
@@ -196,10 +202,7 @@ func (r *Renderer) Render(in Input) (out Output, err error) {
 	if err := checkInput(k, &in); err != nil {
 		return Output{}, err
 	}
-	li, ok := r.match.match(in.Locale)
-	if !ok {
-		li = r.def
-	}
+	li := r.localeIndex(in.Locale)
 	out, err = r.render(li, ki, &in)
 	if err != nil {
 		return Output{}, err

@@ -247,7 +247,7 @@ func (d *Decider) migrate(ctx context.Context, ev *triggers.Envelope, ans legacy
 	}
 	phone := ""
 	if d.phone && u.PhoneNumber != "" {
-		if validE164(u.PhoneNumber) && (d.gate == nil || d.gate.PhoneAllowed(u.PhoneNumber)) {
+		if presignup.ValidE164(u.PhoneNumber) && (d.gate == nil || d.gate.PhoneAllowed(u.PhoneNumber)) {
 			phone = u.PhoneNumber
 		} else {
 			// Cognito refuses a phone_number that is not E.164 and would
@@ -347,7 +347,7 @@ func (d *Decider) notMigrated(ev *triggers.Envelope, reason string, attrs []slog
 // failed answers a legacy store failure with the generic error.
 func (d *Decider) failed(err error, lat time.Duration) invoke.Decision {
 	reason := legacy.ReasonOf(err)
-	dec := d.decision(OutcomeError, reason, nil, []telemetry.Metric{latency(lat)}, slog.String("dependency", "legacy_store"))
+	dec := d.decisionOf(OutcomeError, reason, true, nil, []telemetry.Metric{latency(lat)}, slog.String("dependency", "legacy_store"))
 	dec.Err = triggers.Refuse(triggers.GenericMessage, reason, err)
 	return dec
 }
@@ -356,16 +356,23 @@ func (d *Decider) failed(err error, lat time.Duration) invoke.Decision {
 // that each metric has a data point per invocation (alarms on ratios need
 // the zeros).
 func (d *Decider) decision(outcome, reason string, resp []byte, metrics []telemetry.Metric, attrs ...slog.Attr) invoke.Decision {
+	return d.decisionOf(outcome, reason, false, resp, metrics, attrs...)
+}
+
+// decisionOf is decision with legacyFailure saying whether the legacy store
+// (its endpoint, table or secret) failed. Only failed() sets it: reasons
+// alone cannot tell, because the domain gate's claims-table failures carry
+// the same "table_error"/"table_timeout" reasons and must not fire the
+// legacy-store alarm.
+func (d *Decider) decisionOf(outcome, reason string, legacyFailure bool, resp []byte, metrics []telemetry.Metric, attrs ...slog.Attr) invoke.Decision {
 	var migrated, not, errs float64
-	switch outcome {
-	case OutcomeMigrated:
+	switch {
+	case outcome == OutcomeMigrated:
 		migrated = 1
-	case OutcomeNotMigrated:
+	case outcome == OutcomeNotMigrated:
 		not = 1
-	case OutcomeError:
-		if isLegacyReason(reason) {
-			errs = 1
-		}
+	case legacyFailure:
+		errs = 1
 	}
 	all := make([]telemetry.Metric, 0, 3+len(metrics))
 	all = append(all,
@@ -376,15 +383,6 @@ func (d *Decider) decision(outcome, reason string, resp []byte, metrics []teleme
 	all = append(all, metrics...)
 	attrs = append(attrs, slog.String("legacySource", d.cfg.Source))
 	return invoke.Decision{Outcome: outcome, Reason: reason, Response: resp, Attrs: attrs, Metrics: all}
-}
-
-func isLegacyReason(r string) bool {
-	switch r {
-	case legacy.ReasonTimeout, legacy.ReasonError, legacy.ReasonUnauthorized, legacy.ReasonMalformed,
-		legacy.ReasonSecret, legacy.ReasonTable, legacy.ReasonTableTimeout:
-		return true
-	}
-	return false
 }
 
 // malformed refuses an event Cognito would not send, with the invocation
@@ -406,18 +404,4 @@ func schemeAttr(ans legacy.Answer, attrs []slog.Attr) []slog.Attr {
 		attrs = append(attrs, slog.String("hashScheme", string(ans.Scheme)))
 	}
 	return attrs
-}
-
-// validE164 accepts "+" and 7 to 15 digits, the first not zero, the form
-// Cognito stores; pre sign-up applies the same rule to new users.
-func validE164(s string) bool {
-	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
-		return false
-	}
-	for i := 2; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/legacy"
+	"github.com/cognito-triggers/suite/pkg/presignup"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
@@ -361,6 +362,24 @@ func TestMetrics(t *testing.T) {
 
 // TestNewRefusesReservedAttributes: even a Config built by hand cannot make
 // the response carry a reserved name.
+// TestGateTableFailureIsNotALegacyError: a claims-table failure in the
+// domain gate fails closed but must not count as a legacy-store error (the
+// LegacyErrors alarm says the legacy store is down), although its reasons
+// look like the legacy table's.
+func TestGateTableFailureIsNotALegacyError(t *testing.T) {
+	for _, reason := range []string{"table_error", "table_timeout"} {
+		var logs bytes.Buffer
+		store := &fakeStore{users: map[string]legacy.User{fixtureUser: maria}, password: fixturePassword}
+		h := newHandler(t, baseConfig(), store, &fakeGate{reason: reason}, &logs)
+		if _, err := h.Invoke(context.Background(), authEvent(t, fixtureUser, fixturePassword)); err == nil || err.Error() != triggers.GenericMessage {
+			t.Fatalf("%s: err = %v, want the generic message", reason, err)
+		}
+		if line := decisionLine(t, &logs); line["LegacyErrors"] != 0.0 || line["reason"] != reason {
+			t.Errorf("%s: LegacyErrors %v reason %v, want 0 and %s", reason, line["LegacyErrors"], line["reason"], reason)
+		}
+	}
+}
+
 func TestNewRefusesReservedAttributes(t *testing.T) {
 	for _, a := range []string{"sub", "email_verified", "cognito:groups", "custom:tenant_id", "whatever"} {
 		cfg := baseConfig()
@@ -378,8 +397,8 @@ func TestNewRefusesReservedAttributes(t *testing.T) {
 func TestValidE164(t *testing.T) {
 	for s, want := range map[string]bool{"+15555550100": true, "+4420794600": true, "+1555555": true, "+0555555010": false,
 		"15555550100": false, "+1 555 555 0100": false, "+1234567890123456": false, "+": false, "": false} {
-		if got := validE164(s); got != want {
-			t.Errorf("validE164(%q) = %v, want %v", s, got, want)
+		if got := presignup.ValidE164(s); got != want {
+			t.Errorf("presignup.ValidE164(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

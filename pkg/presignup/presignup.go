@@ -79,17 +79,7 @@ func LoadConfig(r *envconfig.Reader) Config {
 }
 
 // validCallingCode accepts "+" and one to three digits, the first not zero.
-func validCallingCode(s string) bool {
-	if len(s) < 2 || len(s) > 4 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
-		return false
-	}
-	for i := 2; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func validCallingCode(s string) bool { return plusDigits(s, 1, 3) }
 
 // Decider is the pre sign-up decision.
 type Decider struct {
@@ -125,7 +115,7 @@ func (d *Decider) Decide(ctx context.Context, ev *triggers.Envelope) invoke.Deci
 		return refuse("malformed_event", err)
 	}
 	email, phone := attrs[0], attrs[1]
-	if phone != "" && !validE164(phone) {
+	if phone != "" && !ValidE164(phone) {
 		return refuse("phone_invalid", errors.New("phone_number is not strict E.164"))
 	}
 	if phone != "" && !d.phoneCountryAllowed(phone) {
@@ -196,7 +186,7 @@ func (d *Decider) Admit(ctx context.Context, email string) Verdict {
 // rules: strict E.164 and an allowed calling code. User migration applies
 // it to legacy phone numbers, so both pathways admit the same numbers.
 func (d *Decider) PhoneAllowed(phone string) bool {
-	return validE164(phone) && d.phoneCountryAllowed(phone)
+	return ValidE164(phone) && d.phoneCountryAllowed(phone)
 }
 
 // phoneCountryAllowed reports whether an E.164 number carries an allowed
@@ -213,28 +203,27 @@ func (d *Decider) phoneCountryAllowed(phone string) bool {
 	return false
 }
 
-// Configured reports whether any admission rule exists; with none, every
-// address is refused.
-func (d *Decider) Configured() bool { return !d.cfg.Allowlist.Empty() || d.domains != nil }
-
 func refuse(reason string, cause error) invoke.Decision {
 	return invoke.Decision{Outcome: "refused", Reason: reason, Err: triggers.Refuse(RefusalMessage, reason, cause)}
 }
 
 // gateReason turns an emailgate refusal into a metric reason.
 func gateReason(err error) string {
-	var ge *emailgate.Error
-	if errors.As(err, &ge) {
-		return "email_" + string(ge.Reason)
+	if r := emailgate.ReasonOf(err); r != "" {
+		return "email_" + string(r)
 	}
 	return "email_invalid"
 }
 
-// validE164 accepts "+" and 7 to 15 digits, the first not zero. Cognito
+// ValidE164 accepts "+" and 7 to 15 digits, the first not zero. Cognito
 // itself accepts looser forms; refusing them at sign-up keeps SMS pumping
 // (threat model A9) and look-alike numbers out.
-func validE164(s string) bool {
-	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
+func ValidE164(s string) bool { return plusDigits(s, 7, 15) }
+
+// plusDigits reports whether s is "+" and min to max digits, the first not
+// zero.
+func plusDigits(s string, min, max int) bool {
+	if len(s) < 1+min || len(s) > 1+max || s[0] != '+' || s[1] < '1' || s[1] > '9' {
 		return false
 	}
 	for i := 2; i < len(s); i++ {

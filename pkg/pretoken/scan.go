@@ -3,6 +3,7 @@ package pretoken
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
@@ -65,8 +66,10 @@ func fastRequest(req []byte) (attrs, group []byte, sub string, ok bool) {
 			nGroups++
 			end = valueEnd(req, start)
 			group = req[start:max(end, start)]
-		case equalFold(key, "userAttributes"), equalFold(key, "groupConfiguration"):
-			return nil, nil, "", false // a case variant: the strict path refuses it
+		case strings.EqualFold(string(key), "userAttributes"), strings.EqualFold(string(key), "groupConfiguration"):
+			// A case variant, under the Unicode folding triggers.Fields
+			// uses ("userAttributeſ" too): the strict path refuses it.
+			return nil, nil, "", false
 		default:
 			end = valueEnd(req, start)
 		}
@@ -257,25 +260,4 @@ func valueEnd(b []byte, i int) int {
 		return -1
 	}
 	return j
-}
-
-// equalFold compares with an ASCII name case-insensitively, as
-// triggers.Fields does to refuse case variants.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -38,6 +38,7 @@ func TestFastRequest(t *testing.T) {
 		{`{"userAttributes":{"sub":1}}`, false},                             // not a string
 		{`{"userAttributes":{"sub":"abc"},"UserAttributes":{}}`, false},     // case variant
 		{`{"userAttributes":{"sub":"abc"},"groupconfiguration":{}}`, false}, // case variant
+		{`{"userAttributes":{"sub":"abc"},"userAttributeſ":{}}`, false},     // Unicode fold variant (long s)
 		{`{"userAttributes":{"sub":"abc"},"userAttributes":{"sub":"x"}}`, false},
 		{`{"userAttributes":null}`, false},
 		{`{"groupConfiguration":{}}`, false},
@@ -80,6 +81,7 @@ func FuzzFastRequest(f *testing.F) {
 	}
 	f.Add([]byte(`{"userAttributes":{"sub":"a","sub":"b"}}`))
 	f.Add([]byte(`{"userAttributes":{"s\u0075b":"a"},"groupConfiguration":null}`))
+	f.Add([]byte(`{"userAttributes":{"sub":"a"},"userAttributeſ":{}}`))
 	f.Fuzz(func(t *testing.T, req []byte) {
 		attrs, group, sub, ok := fastRequest(req) // must not panic on anything
 		if !ok || !jsonscan.Valid(req) {

@@ -26,6 +26,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -38,6 +39,9 @@ import (
 )
 
 const defaultModule = "golang.org/x/vulndb"
+
+// downloadTimeout bounds the module download (a few MB through the proxy).
+const downloadTimeout = 5 * time.Minute
 
 func main() {
 	module := flag.String("module", defaultModule, "module whose data/osv directory holds the OSV entries")
@@ -113,7 +117,10 @@ func download(goCmd, module, version string) (*downloaded, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	cmd := exec.Command(goCmd, "mod", "download", "-json", module+"@"+version)
+	// A stuck proxy must fail `make lint`, not hang it.
+	ctx, cancel := context.WithTimeout(context.Background(), downloadTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goCmd, "mod", "download", "-json", module+"@"+version)
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var stderr bytes.Buffer
