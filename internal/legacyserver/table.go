@@ -19,8 +19,6 @@ type Table struct {
 	items map[string]map[string]types.AttributeValue
 	// Err, when set, fails every call.
 	Err error
-	// Gets and Updates count the calls.
-	Gets, Updates int
 }
 
 // NewTable returns an empty table.
@@ -32,13 +30,6 @@ func (t *Table) Put(item map[string]types.AttributeValue) {
 	defer t.mu.Unlock()
 	u := item["username"].(*types.AttributeValueMemberS).Value
 	t.items[u] = item
-}
-
-// Item returns the stored item (nil when absent).
-func (t *Table) Item(username string) map[string]types.AttributeValue {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.items[username]
 }
 
 func key(k map[string]types.AttributeValue) string {
@@ -53,7 +44,6 @@ func key(k map[string]types.AttributeValue) string {
 func (t *Table) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.Gets++
 	if t.Err != nil {
 		return nil, t.Err
 	}
@@ -85,7 +75,6 @@ var ErrConditionFailed = &types.ConditionalCheckFailedException{Message: strPtr(
 func (t *Table) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.Updates++
 	if t.Err != nil {
 		return nil, t.Err
 	}

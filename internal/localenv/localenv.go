@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -32,8 +33,6 @@ const (
 
 // The identities the fixtures in events/ use.
 const (
-	PoolID         = "us-east-1_EXAMPLE"
-	AppClientID    = "1example23456789"
 	M2MClientID    = "7m2mclient0example1"
 	JaneSub        = "7c4e9a12-3b5d-4f6e-8a1b-2c3d4e5f6a7b" // has a user# record
 	Tenant         = "t-example"
@@ -147,7 +146,7 @@ func FunctionEnv(fn string) map[string]string {
 // Lambda builds fn and starts it under the emulator with env (nil: the
 // world's environment for fn). The world stops it.
 func (w *World) Lambda(ctx context.Context, fn string, env map[string]string) (*harness.Lambda, error) {
-	if !known(fn) {
+	if !slices.Contains(Functions, fn) {
 		return nil, fmt.Errorf("unknown function %q (one of %s)", fn, strings.Join(Functions, ", "))
 	}
 	boot, err := harness.Build(ctx, "./functions/"+fn, w.buildTo)
@@ -163,15 +162,6 @@ func (w *World) Lambda(ctx context.Context, fn string, env map[string]string) (*
 	}
 	w.lambdas = append(w.lambdas, l)
 	return l, nil
-}
-
-func known(fn string) bool {
-	for _, f := range Functions {
-		if f == fn {
-			return true
-		}
-	}
-	return false
 }
 
 // Stop stops every process the world started, by PID, and removes its

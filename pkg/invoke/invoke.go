@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -135,15 +136,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) (out []byte, err e
 }
 
 func (h *Handler) poolAllowed(pool string) bool {
-	if len(h.opts.AllowedPools) == 0 {
-		return true
-	}
-	for _, p := range h.opts.AllowedPools {
-		if p == pool {
-			return true
-		}
-	}
-	return false
+	return len(h.opts.AllowedPools) == 0 || slices.Contains(h.opts.AllowedPools, pool)
 }
 
 // log writes the decision line: who, what, outcome, why, how long, and the

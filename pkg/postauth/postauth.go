@@ -85,13 +85,19 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Defaults, shared by LoadConfig and New.
+const (
+	defaultRetentionDays = 365
+	defaultWriteTimeout  = 1500 * time.Millisecond
+)
+
 // LoadConfig reads the configuration; problems are recorded on r.
 func LoadConfig(r *envconfig.Reader) Config {
 	return Config{
 		Table:        r.Required("AUDIT_TABLE"),
-		Retention:    time.Duration(r.Int("AUDIT_RETENTION_DAYS", 365, 1, 3650)) * 24 * time.Hour,
+		Retention:    time.Duration(r.Int("AUDIT_RETENTION_DAYS", defaultRetentionDays, 1, 3650)) * 24 * time.Hour,
 		FailureMode:  r.Enum("AUDIT_FAILURE_MODE", FailOpen, FailOpen, FailClosed),
-		WriteTimeout: r.Millis("AUDIT_TIMEOUT_MS", 1500*time.Millisecond, 50*time.Millisecond, 4*time.Second),
+		WriteTimeout: r.Millis("AUDIT_TIMEOUT_MS", defaultWriteTimeout, 50*time.Millisecond, 4*time.Second),
 	}
 }
 
@@ -105,10 +111,10 @@ type Decider struct {
 // New returns a Decider writing through store.
 func New(cfg Config, store Store) *Decider {
 	if cfg.Retention <= 0 {
-		cfg.Retention = 365 * 24 * time.Hour
+		cfg.Retention = defaultRetentionDays * 24 * time.Hour
 	}
 	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = 1500 * time.Millisecond
+		cfg.WriteTimeout = defaultWriteTimeout
 	}
 	if cfg.FailureMode == "" {
 		cfg.FailureMode = FailOpen

@@ -1,10 +1,8 @@
 package pretoken
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -165,16 +163,4 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
-}
-
-func readCompact(path string) ([]byte, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var c bytes.Buffer
-	if err := json.Compact(&c, raw); err != nil {
-		return nil, err
-	}
-	return c.Bytes(), nil
 }

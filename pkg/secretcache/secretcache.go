@@ -109,9 +109,6 @@ func New[T any](client GetSecretValueAPI, secretID string, opts Options, parse f
 	}
 }
 
-// ID is the secret's id (name or ARN), for logs.
-func (c *Cache[T]) ID() string { return c.id }
-
 // Get returns the cached value, fetching it first when there is none or it
 // has expired. A failed fetch is not cached: the next Get tries again.
 func (c *Cache[T]) Get(ctx context.Context) (Value[T], error) {

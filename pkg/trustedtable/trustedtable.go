@@ -98,9 +98,6 @@ func NewReadWrite(client ReadWriteAPI, name string) *Table {
 	return &Table{client: client, put: client, name: name}
 }
 
-// Name is the table's name.
-func (t *Table) Name() string { return t.name }
-
 // Domain returns the record of exactly this domain (no parent-domain
 // fallback: admitting subdomains is an explicit allowlist decision).
 func (t *Table) Domain(ctx context.Context, domain string) (DomainRecord, bool, error) {
