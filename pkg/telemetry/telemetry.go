@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cognito-triggers/suite/pkg/decision"
 )
 
 // NewLogger returns a JSON logger writing to w. Keys follow Lambda's JSON
@@ -39,21 +41,18 @@ func ParseLevel(s string) slog.Level {
 	}
 }
 
-// Unit is a CloudWatch metric unit.
-type Unit string
+// Unit and Metric are the decision's own types: a decision reports data
+// points, and this package writes them as EMF.
+type (
+	Unit   = decision.Unit
+	Metric = decision.Metric
+)
 
 // The units the suite uses.
 const (
-	Count        Unit = "Count"
-	Milliseconds Unit = "Milliseconds"
+	Count        = decision.Count
+	Milliseconds = decision.Milliseconds
 )
-
-// Metric is one EMF data point on a decision line.
-type Metric struct {
-	Name  string
-	Unit  Unit
-	Value float64
-}
 
 // Dimension keys written on every decision line. Alarms in template.yaml
 // select on these names.

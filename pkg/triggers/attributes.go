@@ -1,9 +1,10 @@
 package triggers
 
 import (
-	"bytes"
-	"encoding/json"
+	"fmt"
 	"maps"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Attributes is a string map as Cognito sends it: userAttributes,
@@ -33,39 +34,64 @@ func (a *Attributes) Set(name, value string) {
 // Clone returns a copy that does not share storage; nil stays nil.
 func (a Attributes) Clone() Attributes { return maps.Clone(a) }
 
-// UnmarshalJSON reads a JSON object of strings. Cognito's attributes are
-// strings in its data model, but custom message events have been seen with
-// "phone_number_verified": true, so a value of another type is kept as its
-// JSON text ("true", "42") instead of failing the decode, which would fail
-// the user's sign-up or message. null, as a value, reads as "" the way
-// encoding/json reads it into a string.
-func (a *Attributes) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+// UnmarshalJSONFrom reads a JSON object of strings. Cognito's attributes
+// are strings in its data model, but custom message events have been seen
+// with "phone_number_verified": true, so a value of another type is kept
+// as its compact JSON text ("true", "42") instead of failing the decode,
+// which would fail the user's sign-up or message. null, as a value, reads
+// as "" the way encoding/json reads it into a string; null as the whole
+// map reads as nil. Duplicate names are refused by the decoder.
+func (a *Attributes) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case 'n':
+		_, err := dec.ReadToken()
+		*a = nil
+		return err
+	case '{':
+	default:
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("attributes are a JSON %s, not an object", v.Kind())
+	}
+	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
-	if raw == nil {
-		*a = nil
-		return nil
-	}
-	m := make(Attributes, len(raw))
-	for k, v := range raw {
-		switch {
-		case len(v) > 0 && v[0] == '"':
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return err
-			}
-			m[k] = s
-		case string(v) == "null":
-			m[k] = ""
-		default:
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, v); err != nil {
-				return err
-			}
-			m[k] = buf.String()
+	m := make(Attributes)
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
 		}
+		// A token is only valid until the next read.
+		name := tok.String()
+		switch dec.PeekKind() {
+		case '"':
+			v, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			m[name] = v.String()
+		case 'n':
+			if _, err := dec.ReadToken(); err != nil {
+				return err
+			}
+			m[name] = ""
+		default:
+			v, err := dec.ReadValue()
+			if err != nil {
+				return err
+			}
+			v = v.Clone()
+			if err := v.Compact(); err != nil {
+				return err
+			}
+			m[name] = string(v)
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
 	}
 	*a = m
 	return nil

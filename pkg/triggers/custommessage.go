@@ -1,5 +1,7 @@
 package triggers
 
+import "github.com/go-json-experiment/json/jsontext"
+
 // CustomMessage is sent before Cognito sends a code or an invitation by
 // email or SMS, so that the function can write the message. Cognito does
 // not call it for federated users. The message must keep the placeholders
@@ -8,7 +10,11 @@ type CustomMessage struct {
 	Header
 	Request  CustomMessageRequest  `json:"request"`
 	Response CustomMessageResponse `json:"response"`
+	Unknown  jsontext.Value        `json:",embed"`
 }
+
+// Trigger implements Event.
+func (*CustomMessage) Trigger() Trigger { return TriggerCustomMessage }
 
 // CustomMessageRequest carries the placeholders the message must contain.
 type CustomMessageRequest struct {
@@ -23,12 +29,13 @@ type CustomMessageRequest struct {
 	// "{##Click Here##}", for pools that verify email by link. Cognito
 	// sends it with some sources only; it is omitted when empty.
 	// aws-lambda-go lacks the field and drops it.
-	LinkParameter string `json:"linkParameter,omitempty"`
+	LinkParameter string `json:"linkParameter,omitzero"`
 	// UsernameParameter is the username placeholder, "{username}", for
 	// CustomMessage_AdminCreateUser, whose invitation must contain it; null
 	// for every other source, which is kept on the way back.
 	UsernameParameter *string    `json:"usernameParameter"`
-	ClientMetadata    Attributes `json:"clientMetadata,omitzero"`
+	ClientMetadata    Attributes     `json:"clientMetadata,omitzero"`
+	Unknown           jsontext.Value `json:",embed"`
 }
 
 // CustomMessageResponse arrives with all three fields null, and null is
@@ -46,5 +53,6 @@ type CustomMessageResponse struct {
 	// answers InvalidLambdaResponseException otherwise.
 	EmailMessage *string `json:"emailMessage"`
 	// EmailSubject is 1 to 140 characters, under the same SES condition.
-	EmailSubject *string `json:"emailSubject"`
+	EmailSubject *string        `json:"emailSubject"`
+	Unknown      jsontext.Value `json:",embed"`
 }

@@ -3,12 +3,16 @@ package triggers
 import (
 	"log/slog"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// CallerContext names the SDK and the app client behind the call. The
-// aws-lambda-go type matches the wire format, so it is reused as is.
-type CallerContext = events.CognitoEventUserPoolsCallerContext
+// CallerContext names the SDK and the app client behind the call.
+type CallerContext struct {
+	AWSSDKVersion string `json:"awsSdkVersion"`
+	ClientID      string `json:"clientId"`
+	// Unknown holds members Cognito may add, sent back as they came.
+	Unknown jsontext.Value `json:",embed"`
+}
 
 // Header is the part of the event every user-pool trigger shares.
 type Header struct {
@@ -24,7 +28,7 @@ type Header struct {
 	// UserName is omitted when empty because a machine-to-machine
 	// (TokenGeneration_ClientCredentials) event has no user; every user
 	// event carries a non-empty name, so nothing else changes.
-	UserName string `json:"userName,omitempty"`
+	UserName string `json:"userName,omitzero"`
 }
 
 // LogValue logs the header as the fields that identify an invocation and

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // MigrateUser is sent when a user who does not exist in the pool signs in
@@ -16,7 +18,11 @@ type MigrateUser struct {
 	Header
 	Request  MigrateUserRequest  `json:"request"`
 	Response MigrateUserResponse `json:"response"`
+	Unknown  jsontext.Value      `json:",embed"`
 }
+
+// Trigger implements Event.
+func (*MigrateUser) Trigger() Trigger { return TriggerUserMigration }
 
 // LogValue logs only the header's safe fields. It is spelled out here
 // because this event carries the plaintext password, and a struct logged
@@ -29,11 +35,12 @@ type MigrateUserRequest struct {
 	// Password is the plaintext password for UserMigration_Authentication,
 	// absent for UserMigration_ForgotPassword. Cognito only has it because
 	// the client uses USER_PASSWORD_AUTH; it must never be logged.
-	Password Password `json:"password,omitempty"`
+	Password Password `json:"password,omitzero"`
 	// ValidationData is InitiateAuth's ClientMetadata. Cognito sends null
 	// when there is none, which is kept on the way back.
 	ValidationData Attributes `json:"validationData"`
-	ClientMetadata Attributes `json:"clientMetadata,omitzero"`
+	ClientMetadata Attributes     `json:"clientMetadata,omitzero"`
+	Unknown        jsontext.Value `json:",embed"`
 }
 
 // LogValue logs whether a password was given and never the password: a
@@ -100,19 +107,20 @@ type MigrateUserResponse struct {
 	// return "sub".
 	UserAttributes Attributes `json:"userAttributes"`
 	// FinalUserStatus is StatusConfirmed or StatusResetRequired.
-	FinalUserStatus string `json:"finalUserStatus,omitempty"`
+	FinalUserStatus string `json:"finalUserStatus,omitzero"`
 	// MessageAction is MessageSuppress, or empty to send the welcome
 	// message.
-	MessageAction string `json:"messageAction,omitempty"`
+	MessageAction string `json:"messageAction,omitzero"`
 	// DesiredDeliveryMediums lists DeliveryEmail and/or DeliverySMS for the
 	// welcome message; omitted means SMS.
 	DesiredDeliveryMediums []string `json:"desiredDeliveryMediums,omitzero"`
 	// ForceAliasCreation moves an email or phone alias held by another user
 	// to the migrated user, who then loses it; false fails the migration
 	// instead.
-	ForceAliasCreation bool `json:"forceAliasCreation,omitempty"`
+	ForceAliasCreation bool `json:"forceAliasCreation,omitzero"`
 	// EnableSMSMFA requires SMS MFA for the migrated user; the pool must
 	// have MFA enabled and the attributes must include phone_number.
 	// aws-lambda-go lacks the field.
-	EnableSMSMFA *bool `json:"enableSMSMFA,omitempty"`
+	EnableSMSMFA *bool          `json:"enableSMSMFA,omitzero"`
+	Unknown      jsontext.Value `json:",embed"`
 }

@@ -1,6 +1,6 @@
 package triggers
 
-import "github.com/aws/aws-lambda-go/events"
+import "github.com/go-json-experiment/json/jsontext"
 
 // PostAuth is sent after a successful sign-in
 // (PostAuthentication_Authentication), before tokens are issued. An error
@@ -10,7 +10,11 @@ type PostAuth struct {
 	Header
 	Request  PostAuthRequest  `json:"request"`
 	Response PostAuthResponse `json:"response"`
+	Unknown  jsontext.Value   `json:",embed"`
 }
+
+// Trigger implements Event.
+func (*PostAuth) Trigger() Trigger { return TriggerPostAuthentication }
 
 // PostAuthRequest describes the user who signed in.
 type PostAuthRequest struct {
@@ -20,9 +24,11 @@ type PostAuthRequest struct {
 	NewDeviceUsed bool `json:"newDeviceUsed"`
 	// ClientMetadata comes only from (Admin)RespondToAuthChallenge;
 	// InitiateAuth's metadata never reaches this trigger.
-	ClientMetadata Attributes `json:"clientMetadata,omitzero"`
+	ClientMetadata Attributes     `json:"clientMetadata,omitzero"`
+	Unknown        jsontext.Value `json:",embed"`
 }
 
-// PostAuthResponse is empty: Cognito reads nothing back, and the
-// aws-lambda-go type marshals to {} as Cognito sends it.
-type PostAuthResponse = events.CognitoEventUserPoolsPostAuthenticationResponse
+// PostAuthResponse is empty: Cognito reads nothing back and sends {}.
+type PostAuthResponse struct {
+	Unknown jsontext.Value `json:",embed"`
+}

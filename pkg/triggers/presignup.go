@@ -1,6 +1,6 @@
 package triggers
 
-import "github.com/aws/aws-lambda-go/events"
+import "github.com/go-json-experiment/json/jsontext"
 
 // PreSignUp is sent before Cognito creates a user: on SignUp
 // (PreSignUp_SignUp), AdminCreateUser (PreSignUp_AdminCreateUser) and the
@@ -11,7 +11,11 @@ type PreSignUp struct {
 	Header
 	Request  PreSignUpRequest  `json:"request"`
 	Response PreSignUpResponse `json:"response"`
+	Unknown  jsontext.Value    `json:",embed"`
 }
+
+// Trigger implements Event.
+func (*PreSignUp) Trigger() Trigger { return TriggerPreSignUp }
 
 // PreSignUpRequest is what the caller supplied. The user does not exist
 // yet, so userAttributes has no "sub" and no "cognito:user_status"; for a
@@ -21,13 +25,18 @@ type PreSignUpRequest struct {
 	// ValidationData is the caller's SignUp/AdminCreateUser ValidationData,
 	// or InitiateAuth's ClientMetadata. Cognito never stores it and sends
 	// null when there is none, which is kept on the way back.
-	ValidationData Attributes `json:"validationData"`
-	ClientMetadata Attributes `json:"clientMetadata,omitzero"`
+	ValidationData Attributes     `json:"validationData"`
+	ClientMetadata Attributes     `json:"clientMetadata,omitzero"`
+	Unknown        jsontext.Value `json:",embed"`
 }
 
-// PreSignUpResponse arrives all false. The aws-lambda-go type is right:
-// false is Cognito's own default, so always sending the three flags changes
-// nothing. Cognito ignores them for PreSignUp_AdminCreateUser, and
-// autoVerifyEmail/autoVerifyPhone fail the sign-up when the attribute is
-// missing.
-type PreSignUpResponse = events.CognitoEventUserPoolsPreSignupResponse
+// PreSignUpResponse arrives all false, and false is Cognito's own default,
+// so always sending the three flags changes nothing. Cognito ignores them
+// for PreSignUp_AdminCreateUser, and autoVerifyEmail/autoVerifyPhone fail
+// the sign-up when the attribute is missing.
+type PreSignUpResponse struct {
+	AutoConfirmUser bool           `json:"autoConfirmUser"`
+	AutoVerifyEmail bool           `json:"autoVerifyEmail"`
+	AutoVerifyPhone bool           `json:"autoVerifyPhone"`
+	Unknown         jsontext.Value `json:",embed"`
+}

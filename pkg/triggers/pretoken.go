@@ -2,17 +2,91 @@ package triggers
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // GroupConfiguration is the user's groups and IAM roles as the request
 // carries them, and the replacement a response may set. preferredRole is
-// null when no group has a role. The aws-lambda-go type matches the wire
-// format; what it gets wrong is where the responses embed it, not the type.
-type GroupConfiguration = events.GroupConfiguration
+// null when no group has a role.
+type GroupConfiguration struct {
+	GroupsToOverride   []string       `json:"groupsToOverride"`
+	IAMRolesToOverride []string       `json:"iamRolesToOverride"`
+	PreferredRole      *string        `json:"preferredRole"`
+	Unknown            jsontext.Value `json:",embed"`
+}
+
+// PreToken is a pre token generation event of either shape, chosen by its
+// version: V1 for "1" (LambdaVersion V1_0), V2 for "2" and "3" (V2_0 and
+// V3_0, which share one shape). Exactly one of the two is set after a
+// decode. Answering a V2 event in the V1 shape (or the reverse) would make
+// Cognito ignore the claims or fail the token, so any other version is
+// refused rather than guessed at.
+type PreToken struct {
+	V1 *PreTokenV1 `json:"-"`
+	V2 *PreTokenV2 `json:"-"`
+}
+
+// Trigger implements Event.
+func (*PreToken) Trigger() Trigger { return TriggerPreTokenGeneration }
+
+// EventHeader implements Event.
+func (e *PreToken) EventHeader() *Header {
+	switch {
+	case e.V1 != nil:
+		return &e.V1.Header
+	case e.V2 != nil:
+		return &e.V2.Header
+	}
+	return new(Header)
+}
+
+// UnmarshalJSONFrom reads the version and decodes the event in its shape.
+func (e *PreToken) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	var h struct {
+		Version       string `json:"version"`
+		TriggerSource Source `json:"triggerSource"`
+	}
+	if err := json.Unmarshal(raw, &h, dec.Options()); err != nil {
+		return err
+	}
+	*e = PreToken{}
+	m2m := h.TriggerSource == SourceTokenClientCredentials
+	switch h.Version {
+	case "1":
+		if m2m {
+			return fmt.Errorf("%w: %s is only sent to V3_0 triggers", ErrWrongVersion, h.TriggerSource)
+		}
+		e.V1 = new(PreTokenV1)
+		return json.Unmarshal(raw, e.V1, dec.Options())
+	case "2", "3":
+		// Client credentials come only to V3_0 triggers, but the V3
+		// version string is not documented and V2 and V3 share one
+		// shape, so "2" is accepted for them as well.
+		e.V2 = new(PreTokenV2)
+		return json.Unmarshal(raw, e.V2, dec.Options())
+	}
+	return fmt.Errorf("%w: unknown version %.16q", ErrWrongVersion, h.Version)
+}
+
+// MarshalJSONTo writes the event in its shape.
+func (e PreToken) MarshalJSONTo(enc *jsontext.Encoder) error {
+	switch {
+	case e.V1 != nil:
+		return json.MarshalEncode(enc, e.V1)
+	case e.V2 != nil:
+		return json.MarshalEncode(enc, e.V2)
+	}
+	return errors.New("pre token event with neither shape")
+}
 
 // PreTokenV1 is the pre token generation event of a trigger configured
 // with LambdaVersion V1_0 (event version "1"), which can only change ID
@@ -23,13 +97,18 @@ type PreTokenV1 struct {
 	Header
 	Request  PreTokenV1Request  `json:"request"`
 	Response PreTokenV1Response `json:"response"`
+	Unknown  jsontext.Value     `json:",embed"`
 }
+
+// Trigger implements Event.
+func (*PreTokenV1) Trigger() Trigger { return TriggerPreTokenGeneration }
 
 // PreTokenV1Request describes the user the tokens are for.
 type PreTokenV1Request struct {
 	UserAttributes     Attributes         `json:"userAttributes,omitzero"`
 	GroupConfiguration GroupConfiguration `json:"groupConfiguration"`
 	ClientMetadata     Attributes         `json:"clientMetadata,omitzero"`
+	Unknown            jsontext.Value     `json:",embed"`
 }
 
 // PreTokenV1Response arrives as {"claimsOverrideDetails": null}, which is
@@ -37,6 +116,7 @@ type PreTokenV1Request struct {
 // Overrides is called.
 type PreTokenV1Response struct {
 	ClaimsOverrideDetails *ClaimsOverrideDetails `json:"claimsOverrideDetails"`
+	Unknown               jsontext.Value         `json:",embed"`
 }
 
 // ClaimsOverrideDetails is a V1 change to the ID token. Each part is
@@ -47,7 +127,7 @@ type ClaimsOverrideDetails struct {
 	// ClaimsToAddOrOverride takes string values only in V1.
 	ClaimsToAddOrOverride Attributes          `json:"claimsToAddOrOverride,omitzero"`
 	ClaimsToSuppress      []string            `json:"claimsToSuppress,omitzero"`
-	GroupOverrideDetails  *GroupConfiguration `json:"groupOverrideDetails,omitempty"`
+	GroupOverrideDetails  *GroupConfiguration `json:"groupOverrideDetails,omitzero"`
 }
 
 // Overrides returns the response's override details, allocating them on
@@ -60,22 +140,23 @@ func (r *PreTokenV1Response) Overrides() *ClaimsOverrideDetails {
 	return r.ClaimsOverrideDetails
 }
 
-// UnmarshalJSON reads the response, taking an empty array as null: AWS's
-// documented sample events show the incoming override details as [], and
-// an event copied from them must not fail token issue.
-func (r *PreTokenV1Response) UnmarshalJSON(data []byte) error {
+// UnmarshalJSONFrom reads the response, taking an empty array as null:
+// AWS's documented sample events show the incoming override details as
+// [], and an event copied from them must not fail token issue.
+func (r *PreTokenV1Response) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	var raw struct {
-		Details json.RawMessage `json:"claimsOverrideDetails"`
+		Details jsontext.Value `json:"claimsOverrideDetails"`
+		Unknown jsontext.Value `json:",embed"`
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if err := json.UnmarshalDecode(dec, &raw); err != nil {
 		return err
 	}
-	*r = PreTokenV1Response{}
+	*r = PreTokenV1Response{Unknown: raw.Unknown}
 	if isNullish(raw.Details) {
 		return nil
 	}
 	r.ClaimsOverrideDetails = new(ClaimsOverrideDetails)
-	return json.Unmarshal(raw.Details, r.ClaimsOverrideDetails)
+	return json.Unmarshal(raw.Details, r.ClaimsOverrideDetails, dec.Options())
 }
 
 // KeepGroups copies the request's groups into the response's group
@@ -98,7 +179,11 @@ type PreTokenV2 struct {
 	Header
 	Request  PreTokenV2Request  `json:"request"`
 	Response PreTokenV2Response `json:"response"`
+	Unknown  jsontext.Value     `json:",embed"`
 }
+
+// Trigger implements Event.
+func (*PreTokenV2) Trigger() Trigger { return TriggerPreTokenGeneration }
 
 // PreTokenV2Request describes the user, or for client credentials only
 // the client, the tokens are for.
@@ -110,7 +195,8 @@ type PreTokenV2Request struct {
 	// ClientMetadata is set by whoever calls the API (for client
 	// credentials, the aws_client_metadata form field). Cognito checks none
 	// of it, so it must never decide a tenant or a role.
-	ClientMetadata Attributes `json:"clientMetadata,omitzero"`
+	ClientMetadata Attributes     `json:"clientMetadata,omitzero"`
+	Unknown        jsontext.Value `json:",embed"`
 }
 
 // PreTokenV2Response arrives as {"claimsAndScopeOverrideDetails": null},
@@ -118,15 +204,16 @@ type PreTokenV2Request struct {
 // until Overrides is called.
 type PreTokenV2Response struct {
 	ClaimsAndScopeOverrideDetails *ClaimsAndScopeOverrideDetails `json:"claimsAndScopeOverrideDetails"`
+	Unknown                       jsontext.Value                 `json:",embed"`
 }
 
 // ClaimsAndScopeOverrideDetails is a V2/V3 change to the tokens. Each part
 // is omitted until set, for the reason given on ClaimsOverrideDetails: an
 // emitted but empty groupOverrideDetails would drop the user's groups.
 type ClaimsAndScopeOverrideDetails struct {
-	IDTokenGeneration     *IDTokenGeneration     `json:"idTokenGeneration,omitempty"`
-	AccessTokenGeneration *AccessTokenGeneration `json:"accessTokenGeneration,omitempty"`
-	GroupOverrideDetails  *GroupConfiguration    `json:"groupOverrideDetails,omitempty"`
+	IDTokenGeneration     *IDTokenGeneration     `json:"idTokenGeneration,omitzero"`
+	AccessTokenGeneration *AccessTokenGeneration `json:"accessTokenGeneration,omitzero"`
+	GroupOverrideDetails  *GroupConfiguration    `json:"groupOverrideDetails,omitzero"`
 }
 
 // IDTokenGeneration changes the ID token. Cognito ignores it for client
@@ -173,22 +260,23 @@ func (d *ClaimsAndScopeOverrideDetails) AccessToken() *AccessTokenGeneration {
 	return d.AccessTokenGeneration
 }
 
-// UnmarshalJSON reads the response, taking an empty array as null: AWS's
-// documented V2 sample event shows "claimsAndScopeOverrideDetails": [], and
-// an event copied from it must not fail token issue.
-func (r *PreTokenV2Response) UnmarshalJSON(data []byte) error {
+// UnmarshalJSONFrom reads the response, taking an empty array as null:
+// AWS's documented V2 sample event shows "claimsAndScopeOverrideDetails":
+// [], and an event copied from it must not fail token issue.
+func (r *PreTokenV2Response) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	var raw struct {
-		Details json.RawMessage `json:"claimsAndScopeOverrideDetails"`
+		Details jsontext.Value `json:"claimsAndScopeOverrideDetails"`
+		Unknown jsontext.Value `json:",embed"`
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
+	if err := json.UnmarshalDecode(dec, &raw); err != nil {
 		return err
 	}
-	*r = PreTokenV2Response{}
+	*r = PreTokenV2Response{Unknown: raw.Unknown}
 	if isNullish(raw.Details) {
 		return nil
 	}
 	r.ClaimsAndScopeOverrideDetails = new(ClaimsAndScopeOverrideDetails)
-	return json.Unmarshal(raw.Details, r.ClaimsAndScopeOverrideDetails)
+	return json.Unmarshal(raw.Details, r.ClaimsAndScopeOverrideDetails, dec.Options())
 }
 
 // KeepGroups copies the request's groups into the response's group
@@ -209,6 +297,7 @@ func cloneGroups(g GroupConfiguration) GroupConfiguration {
 	c := GroupConfiguration{
 		GroupsToOverride:   slices.Clone(g.GroupsToOverride),
 		IAMRolesToOverride: slices.Clone(g.IAMRolesToOverride),
+		Unknown:            slices.Clone(g.Unknown),
 	}
 	if g.PreferredRole != nil {
 		role := *g.PreferredRole
@@ -219,7 +308,7 @@ func cloneGroups(g GroupConfiguration) GroupConfiguration {
 
 // isNullish reports whether a raw member is absent, null or an empty
 // array.
-func isNullish(raw json.RawMessage) bool {
+func isNullish(raw jsontext.Value) bool {
 	v := bytes.TrimSpace(raw)
 	if len(v) == 0 || string(v) == "null" {
 		return true
