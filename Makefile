@@ -22,9 +22,11 @@ RIE         := $(BIN)/aws-lambda-rie
 # never asks vuln.go.dev. The database is built by internal/tools/vulndb from
 # the OSV entries in golang.org/x/vulndb at VULNDB_VERSION (fetched through
 # the module proxy and checked against VULNDB_SUM) into $(VULNDB), in the v1
-# layout `govulncheck -db file://` reads. Its date is the pseudo-version's
-# commit time; bump both lines together (`go mod download -json
-# golang.org/x/vulndb@<commit>` prints Version and Sum).
+# layout `govulncheck -db file://` reads (x/vulndb's own cmd/indexdb writes a
+# different one: the tool's doc comment says how and why it is not used).
+# Its date is the pseudo-version's commit time; bump both lines together
+# (`go mod download -json golang.org/x/vulndb@<commit>` prints Version and
+# Sum).
 GOVULNCHECK_VERSION := v1.9.0
 GOVULNCHECK := $(BIN)/govulncheck-$(GOVULNCHECK_VERSION)
 VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
@@ -118,9 +120,11 @@ lint: $(GOVULNCHECK) $(VULNDB_STAMP)
 	@if [ -f template.yaml ]; then cfn-lint template.yaml; fi
 	$(VULNCHECK)
 
-# bench: the benchmark report (see BENCHMARKS.md).
+# bench: the benchmark report (see BENCHMARKS.md). BENCH_BASELINE=<git rev>
+# also builds and measures the functions of that revision, side by side.
+BENCH_BASELINE ?=
 bench: tools
-	RIE_BIN=$(RIE) BENCHTIME=$(BENCHTIME) $(GO) run ./cmd/local bench -out BENCHMARKS.md
+	RIE_BIN=$(RIE) BENCHTIME=$(BENCHTIME) $(GO) run ./cmd/local bench -out BENCHMARKS.md $(if $(BENCH_BASELINE),-baseline $(BENCH_BASELINE))
 
 # invoke: our Docker-free `sam local invoke`, e.g.
 #   make invoke FN=presignup EVENT=events/presignup-signup.json

@@ -51,8 +51,9 @@ func TestBenchLineParsing(t *testing.T) {
 }
 
 func TestRenderReportsErrorsAndTargets(t *testing.T) {
-	out := render([]result{{row: "x", err: errTest("boom")}, {row: "y", binaryBytes: 7_860_000, coldStart: 4 * time.Millisecond, coldStarts: 7, peakRSS: 12 << 20, handlerNs: "5.6 µs", handlerAll: "22", stalled: "1502 ms (refused)"}}, "1s")
-	for _, want := range []string{"| x | error: boom", "| y | 7.86 MB | 4.00 ms (n=7)", "12.0 MB", "Targets on this 2-core machine"} {
+	out := render([]result{{row: "x", err: errTest("boom")}, {row: "y", binaryBytes: 7_860_000, coldStart: 4 * time.Millisecond, coldStarts: 7, firstInvoke: 2 * time.Millisecond, firstDecision: 0.25, peakRSS: 12 << 20, handlerNs: "5.6 µs", handlerAll: "22", stalled: "1502 ms (refused)"}},
+		nil, "", []sdkInitResult{{version: "v1.68.0", binaryBytes: 5_500_000, initMs: 0.9, initBytes: 150 << 10}}, "1s")
+	for _, want := range []string{"| x | error: boom", "| y | 7.86 MB | 4.00 ms (n=7) | 2.00 ms | 0.25 ms", "12.0 MB", "| v1.68.0 | 5.50 MB | 0.90 ms | 0.00 ms | 150 KB |", "Decision:", "The floor is"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
@@ -65,10 +66,13 @@ func (e errTest) Error() string { return string(e) }
 
 func TestTargetsNameEveryMiss(t *testing.T) {
 	out := targets([]result{
-		{row: "a", binaryBytes: 8_130_000, coldStart: 5 * time.Millisecond, peakRSS: 12 << 20, stalled: "1502 ms (refused)", budget: 4 * time.Second},
-		{row: "b", binaryBytes: 7_000_000, coldStart: 9 * time.Millisecond, peakRSS: 12 << 20, stalled: "4100 ms (refused)", budget: 4 * time.Second},
-	})
-	for _, want := range []string{"cold start under 8 ms: **missed** by b 9.00 ms", "peak RSS under 16 MB: met", "binary under 8 MB: **missed** by a 8.13 MB", "budget + 50 ms: **missed** by b 4100 ms"} {
+		{row: "floor (DynamoDB client only)", coldStart: 8 * time.Millisecond},
+		{row: "a", binaryBytes: 8_130_000, coldStart: 8500 * time.Microsecond, firstDecision: 2.5, peakRSS: 12 << 20, stalled: "1502 ms (refused)", budget: 4 * time.Second, handlerMaxNs: 20_000},
+		{row: "b", binaryBytes: 7_000_000, coldStart: 9 * time.Millisecond, firstDecision: 0.5, peakRSS: 12 << 20, stalled: "4100 ms (refused)", budget: 4 * time.Second, handlerMaxNs: 60_000},
+	}, []result{{row: "a @old", firstDecision: 1.0}, {row: "b @old", firstDecision: 0.4}})
+	for _, want := range []string{"within 10 % of the floor: **missed** by b 9.00 ms against 8.00 ms", "above the baseline's: **missed** by a 2.50 ms against 1.00 ms",
+		"under 50 µs (without the hash or the render's own work): **missed** by b 60.0 µs",
+		"peak RSS under 16 MB: met", "binary under 8 MB: **missed** by a 8.13 MB", "budget + 50 ms: **missed** by b 4100 ms"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("targets lack %q:\n%s", want, out)
 		}

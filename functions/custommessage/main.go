@@ -8,26 +8,26 @@
 package main
 
 import (
+	"log/slog"
 	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/cognito-triggers/suite/pkg/custommessage"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
-func main() {
-	log := telemetry.Install(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	env := envconfig.New(os.Getenv)
-	opts := invoke.LoadOptions(env, "custommessage", triggers.TriggerCustomMessage, log)
-	// Load parses and checks every template: a broken set fails the init.
-	cfg, renderer := custommessage.Load(env)
-	if err := env.Err(); err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+func main() { invoke.Main[triggers.CustomMessage]("custommessage", build) }
+
+func build(_ *envconfig.Reader, log *slog.Logger, opts *invoke.Options) (invoke.DecideFunc[triggers.CustomMessage], error) {
+	opts.MalformedRequest = custommessage.MalformedRequest
+	// The function's own variables are read apart from the shared ones,
+	// because a mistake in them must not fail the cold start: the Decider
+	// then sends every message as the pool's own (see package
+	// custommessage, "A broken configuration").
+	d, err := custommessage.Configure(envconfig.New(os.Getenv))
+	if err != nil {
+		log.Error("invalid configuration: every message falls back to the pool's own", "error", err.Error())
 	}
-	lambda.Start(invoke.New(opts, custommessage.New(cfg, renderer).Decide))
+	return d.Decide, nil
 }

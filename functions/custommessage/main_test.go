@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-triggers/suite/internal/harness"
+	"github.com/cognito-triggers/suite/internal/testevent"
 	"github.com/cognito-triggers/suite/pkg/message"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
@@ -46,35 +46,11 @@ func startFunction(t *testing.T, env map[string]string) *harness.Lambda {
 	return harness.LambdaT(t, harness.LambdaOptions{Name: "custommessage", Bootstrap: harness.BuildT(t, "./functions/custommessage"), Env: env})
 }
 
-// fixture returns events/<name>, with request edits applied when edit is set.
-func fixture(t *testing.T, name string, edit func(req map[string]any)) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit == nil {
-		return raw
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	edit(ev["request"].(map[string]any))
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func withAttrs(attrs map[string]any) func(req map[string]any) {
-	return func(req map[string]any) {
-		ua := req["userAttributes"].(map[string]any)
-		for k, v := range attrs {
-			ua[k] = v
-		}
-	}
+// withCanaries puts a hostile display name and an address into every
+// attribute a message could be built from.
+func withCanaries(locale string) []testevent.Edit {
+	return []testevent.Edit{testevent.SetAttr("locale", locale), testevent.SetAttr("given_name", canaryName),
+		testevent.SetAttr("name", canaryName), testevent.SetAttr("nickname", canaryName), testevent.SetAttr("email", canaryEmail)}
 }
 
 // response reads the three response fields; nil means JSON null.
@@ -100,17 +76,32 @@ func call(t *testing.T, fn *harness.Lambda, event []byte) (response, map[string]
 		t.Fatalf("body is not JSON: %v\n%s", err, res.Body)
 	}
 	var whole map[string]any
-	_ = json.Unmarshal(res.Body, &whole)
+	if err := json.Unmarshal(res.Body, &whole); err != nil {
+		t.Fatalf("body is not a JSON object: %v", err)
+	}
 	return body.Response, whole
+}
+
+// asTyped is event as the function reads it, re-encoded: what an event
+// that is answered unchanged comes back as (a member the typed event always
+// writes appears even where event lacks it).
+func asTyped(t *testing.T, event []byte) map[string]any {
+	t.Helper()
+	b, err := triggers.Encode(testevent.Decode[triggers.CustomMessage](t, event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // input is what Check needs to know about event: its source and placeholders.
 func input(t *testing.T, event []byte) message.Input {
 	t.Helper()
-	ev, err := triggers.DecodeCustomMessage(event)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := testevent.Decode[triggers.CustomMessage](t, event)
 	in := message.Input{Source: ev.TriggerSource, CodeParameter: ev.Request.CodeParameter}
 	if ev.Request.UsernameParameter != nil {
 		in.UsernameParameter = *ev.Request.UsernameParameter
@@ -127,8 +118,7 @@ func TestBinaryRendersEverySource(t *testing.T) {
 	fn := startFunction(t, env("true"))
 	for _, fx := range fixtures {
 		for _, locale := range []string{"en", "zh-CN"} {
-			event := fixture(t, fx, withAttrs(map[string]any{"locale": locale, "given_name": canaryName,
-				"name": canaryName, "nickname": canaryName, "email": canaryEmail}))
+			event := testevent.Load(t, fx, withCanaries(locale)...)
 			resp, _ := call(t, fn, event)
 			if resp.SMSMessage == nil || resp.EmailMessage == nil || resp.EmailSubject == nil {
 				t.Fatalf("%s %s: a field is null: %+v", fx, locale, resp)
@@ -166,7 +156,7 @@ func TestBinaryRendersEverySource(t *testing.T) {
 func TestBinarySMSOnly(t *testing.T) {
 	fn := startFunction(t, env("false"))
 	for _, fx := range fixtures {
-		event := fixture(t, fx, nil)
+		event := testevent.Raw(t, fx)
 		resp, _ := call(t, fn, event)
 		if resp.EmailMessage != nil || resp.EmailSubject != nil {
 			t.Errorf("%s: email fields set without CUSTOMIZE_EMAIL", fx)
@@ -184,29 +174,40 @@ func TestBinarySMSOnly(t *testing.T) {
 
 // TestBinaryFallsBackToThePoolMessage: an event whose message cannot be
 // rendered (no codeParameter, an unsafe one, an invitation without
-// usernameParameter) comes back unchanged, null response and all, so
-// Cognito sends the pool's own message; the sign-up is not failed.
+// usernameParameter, a request that does not decode) comes back unchanged,
+// null response and all, so Cognito sends the pool's own message; the
+// sign-up is not failed. A request that does not decode comes back byte
+// for byte; the others as the typed event reads them.
 func TestBinaryFallsBackToThePoolMessage(t *testing.T) {
 	fn := startFunction(t, env("true"))
 	cases := []struct {
 		fixture string
-		edit    func(req map[string]any)
+		edit    testevent.Edit
 		reason  string
 	}{
-		{"custommessage-signup.json", func(req map[string]any) { req["codeParameter"] = "" }, "missing_code_parameter"},
-		{"custommessage-forgot-password.json", func(req map[string]any) { delete(req, "codeParameter") }, "missing_code_parameter"},
-		{"custommessage-signup.json", func(req map[string]any) { req["codeParameter"] = `{"><img src=x>}` }, "invalid_placeholder"},
-		{"custommessage-admin-create-user.json", func(req map[string]any) { req["usernameParameter"] = nil }, "invalid_placeholder"},
+		{"custommessage-signup.json", testevent.SetRequest("codeParameter", ""), "missing_code_parameter"},
+		{"custommessage-forgot-password.json", testevent.SetRequest("codeParameter", nil), "missing_code_parameter"},
+		{"custommessage-signup.json", testevent.SetRequest("codeParameter", `{"><img src=x>}`), "invalid_placeholder"},
+		{"custommessage-admin-create-user.json", testevent.SetRequest("usernameParameter", testevent.Null), "invalid_placeholder"},
+		{"custommessage-signup.json", testevent.SetRequest("codeParameter", 1234), "malformed_request"},
 	}
 	for _, c := range cases {
-		event := fixture(t, c.fixture, func(req map[string]any) {
-			withAttrs(map[string]any{"name": canaryName, "email": canaryEmail})(req)
-			c.edit(req)
-		})
-		_, got := call(t, fn, event)
-		var want map[string]any
-		_ = json.Unmarshal(event, &want)
-		if diff := cmp.Diff(want, got); diff != "" {
+		event := testevent.Load(t, c.fixture, testevent.SetAttr("name", canaryName), testevent.SetAttr("email", canaryEmail), c.edit)
+		res, err := fn.Invoke(context.Background(), event)
+		if err != nil || res.Failed() {
+			t.Fatalf("%s (%s): %v %s: a message must never be blocked", c.fixture, c.reason, err, res.ErrorMessage)
+		}
+		if c.reason == "malformed_request" {
+			if !bytes.Equal(bytes.TrimSpace(res.Body), event) {
+				t.Errorf("%s (%s): event changed:\n got %s\nwant %s", c.fixture, c.reason, res.Body, event)
+			}
+			continue
+		}
+		var got map[string]any
+		if err := json.Unmarshal(res.Body, &got); err != nil {
+			t.Fatalf("%s (%s): body is not a JSON object: %v", c.fixture, c.reason, err)
+		}
+		if diff := cmp.Diff(asTyped(t, event), got); diff != "" {
 			t.Errorf("%s (%s): event changed (-want +got):\n%s", c.fixture, c.reason, diff)
 		}
 	}
@@ -214,6 +215,7 @@ func TestBinaryFallsBackToThePoolMessage(t *testing.T) {
 		`"outcome":"default_message"`:       len(cases),
 		`"reason":"missing_code_parameter"`: 2,
 		`"reason":"invalid_placeholder"`:    2,
+		`"reason":"malformed_request"`:      1,
 		`"RenderFailures":1`:                len(cases),
 	})
 }
@@ -249,9 +251,13 @@ func checkLogs(t *testing.T, fn *harness.Lambda, invocations int, counts map[str
 	}
 }
 
-// TestBinaryColdStartFailures: a broken template set or a missing setting
-// fails the init with one error naming every problem, instead of answering.
-func TestBinaryColdStartFailures(t *testing.T) {
+// TestBinaryConfigErrorFallsBack: a broken configuration (a broken
+// template set, missing or invalid branding, a typo in a setting) does not
+// fail the init, which would fail every sign-up until the next deploy. The
+// cold start logs one error naming every problem, and every invocation
+// answers with the event unchanged, so that Cognito sends the pool's own
+// message, with reason config_error and RenderFailures 1 for the alarm.
+func TestBinaryConfigErrorFallsBack(t *testing.T) {
 	broken, err := filepath.Abs("../../pkg/message/testdata/custom-templates/broken")
 	if err != nil {
 		t.Fatal(err)
@@ -273,28 +279,53 @@ func TestBinaryColdStartFailures(t *testing.T) {
 			e["SUPPORT_EMAIL"] = "Support <support@example.com>"
 			return e
 		}(), []string{"SUPPORT_EMAIL", "APP_URL"}},
-		{"bad url and locale", func() map[string]string {
+		{"app name too long for the SMS", func() map[string]string {
 			e := env("true")
-			e["APP_URL"] = "http://app.example.com"
-			e["DEFAULT_LOCALE"] = "fr"
+			e["APP_NAME"] = strings.Repeat("W", 47)
 			return e
-		}(), []string{"APP_URL"}},
+		}(), []string{"APP_NAME", "admin-create-user.sms.txt"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			fn := startFunction(t, c.env)
-			res, err := fn.Invoke(context.Background(), fixture(t, "custommessage-signup.json", nil))
-			if err == nil && !res.Failed() {
-				t.Fatalf("a misconfigured function answered: %s", res.Body)
+			for _, fx := range []string{"custommessage-signup.json", "custommessage-admin-create-user.json"} {
+				event := testevent.Raw(t, fx)
+				_, got := call(t, fn, event)
+				if diff := cmp.Diff(asTyped(t, event), got); diff != "" {
+					t.Errorf("%s: event changed (-want +got):\n%s", fx, diff)
+				}
 			}
 			logs := string(fn.Logs())
-			if !strings.Contains(logs, "cold start failed") {
-				t.Errorf("no cold-start error in the log:\n%s", logs)
+			if !strings.Contains(logs, "invalid configuration: every message falls back to the pool's own") {
+				t.Errorf("no configuration error in the cold-start log:\n%s", logs)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(logs, w) {
-					t.Errorf("cold-start error does not name %s:\n%s", w, logs)
+					t.Errorf("configuration error does not name %s:\n%s", w, logs)
+				}
+			}
+			all := bytes.Join(fn.FunctionLogLines(), []byte("\n"))
+			for s, n := range map[string]int{`"outcome":"default_message"`: 2, `"reason":"config_error"`: 2, `"RenderFailures":1`: 2} {
+				if got := bytes.Count(all, []byte(s)); got != n {
+					t.Errorf("%q occurs %d times in the log, want %d:\n%s", s, got, n, all)
 				}
 			}
 		})
+	}
+}
+
+// TestBinarySharedSettingFailsTheInit: a broken setting that every
+// function shares (TRIGGER_BUDGET_MS) is invoke.Main's to judge, and it
+// fails the cold start as for every trigger: the function cannot keep to
+// its budget, so it does not answer at all.
+func TestBinarySharedSettingFailsTheInit(t *testing.T) {
+	e := env("true")
+	e["TRIGGER_BUDGET_MS"] = "soon"
+	fn := startFunction(t, e)
+	res, err := fn.Invoke(context.Background(), testevent.Raw(t, "custommessage-signup.json"))
+	if err == nil && !res.Failed() {
+		t.Fatalf("a function with a broken shared setting answered: %s", res.Body)
+	}
+	if logs := string(fn.Logs()); !strings.Contains(logs, "cold start failed") || !strings.Contains(logs, "TRIGGER_BUDGET_MS") {
+		t.Errorf("no cold-start error naming TRIGGER_BUDGET_MS in the log:\n%s", logs)
 	}
 }

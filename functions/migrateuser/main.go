@@ -10,51 +10,51 @@
 package main
 
 import (
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/cognito-triggers/suite/pkg/awsconf"
 	"github.com/cognito-triggers/suite/pkg/dynamo"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/migrateuser"
-	"github.com/cognito-triggers/suite/pkg/presignup"
 	"github.com/cognito-triggers/suite/pkg/secretcache"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
+	"github.com/cognito-triggers/suite/pkg/signupgate"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 	"github.com/cognito-triggers/suite/pkg/trustedtable"
 )
 
-func main() {
-	log := telemetry.Install(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	env := envconfig.New(os.Getenv)
-	opts := invoke.LoadOptions(env, "migrateuser", triggers.TriggerUserMigration, log)
-	gateCfg := presignup.LoadConfig(env)
+func main() { invoke.Main[triggers.MigrateUser]("migrateuser", build) }
+
+// build wires the legacy store and, unless MIGRATION_DOMAIN_GATE=off, the
+// sign-up gate that pre sign-up applies, reading its domain records from
+// the claims table when CLAIMS_TABLE is set.
+func build(env *envconfig.Reader, _ *slog.Logger, _ *invoke.Options) (invoke.DecideFunc[triggers.MigrateUser], error) {
+	gateCfg := signupgate.LoadConfig(env)
 	cfg := migrateuser.LoadConfig(env, gateCfg)
 	aws := awsconf.Load(env)
 	if err := env.Err(); err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err
 	}
 	ddb := dynamo.NewClient(aws)
-	store, err := migrateuser.NewStore(cfg, migrateuser.Deps{DynamoDB: ddb, Secrets: secretcache.NewClient(aws)})
+	store, err := migrateuser.NewStore(cfg, migrateuser.Clients{DynamoDB: ddb, Secrets: secretcache.NewClient(aws)})
 	if err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err
 	}
-	var gate migrateuser.Gate
+	deps := migrateuser.Deps{Store: store}
 	if cfg.DomainGate {
-		var domains presignup.DomainStore
+		var domains signupgate.DomainStore
 		if gateCfg.Table != "" {
 			domains = trustedtable.New(ddb, gateCfg.Table)
 		}
-		gate, _ = presignup.New(gateCfg, domains)
+		gate, err := signupgate.New(gateCfg, signupgate.Deps{Domains: domains})
+		if err != nil {
+			return nil, err
+		}
+		deps.Gate = gate
 	}
-	decider, err := migrateuser.New(cfg, store, gate)
+	d, err := migrateuser.New(cfg, deps)
 	if err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err
 	}
-	lambda.Start(invoke.New(opts, decider.Decide))
+	return d.Decide, nil
 }

@@ -6,28 +6,28 @@
 package main
 
 import (
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/cognito-triggers/suite/pkg/awsconf"
 	"github.com/cognito-triggers/suite/pkg/dynamo"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/postauth"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
-func main() {
-	log := telemetry.Install(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	env := envconfig.New(os.Getenv)
-	opts := invoke.LoadOptions(env, "postauth", triggers.TriggerPostAuthentication, log)
+func main() { invoke.Main[triggers.PostAuth]("postauth", build) }
+
+// build wires the decision to the DynamoDB audit table.
+func build(env *envconfig.Reader, _ *slog.Logger, _ *invoke.Options) (invoke.DecideFunc[triggers.PostAuth], error) {
 	cfg := postauth.LoadConfig(env)
 	store := postauth.NewTable(dynamo.NewClient(awsconf.Load(env)), cfg.Table)
 	if err := env.Err(); err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err // every bad variable, named at once
 	}
-	lambda.Start(invoke.New(opts, postauth.New(cfg, store).Decide))
+	d, err := postauth.New(cfg, postauth.Deps{Store: store})
+	if err != nil {
+		return nil, err
+	}
+	return d.Decide, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,9 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-triggers/suite/internal/harness"
-	"github.com/cognito-triggers/suite/pkg/invoke"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/postauth"
-	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 // Emulator tests: the real bootstrap, built as for deployment, behind the
@@ -31,28 +30,11 @@ const table = "audit"
 
 const sub = "7c4e9a12-3b5d-4f6e-8a1b-2c3d4e5f6a7b"
 
-func fixture(t *testing.T, edit func(ev map[string]any)) []byte {
+// fixture is the post authentication event in events/ after the edits.
+func fixture(t *testing.T, edits ...testevent.Edit) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("../../events/postauth-authentication.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit == nil {
-		return raw
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	edit(ev)
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testevent.Load(t, "postauth-authentication.json", edits...)
 }
-
-func request(ev map[string]any) map[string]any { return ev["request"].(map[string]any) }
 
 // start builds the function (once per test binary) and starts it with env.
 func start(t *testing.T, env map[string]string) *harness.Lambda {
@@ -116,7 +98,7 @@ func lines(t *testing.T, l *harness.Lambda) []map[string]any {
 		}
 		if msg, _ := m["message"].(string); msg != "decision" {
 			var e struct{ ErrorMessage string }
-			if json.Unmarshal([]byte(msg), &e) != nil || (e.ErrorMessage != invoke.MalformedMessage && e.ErrorMessage != triggers.GenericMessage) {
+			if json.Unmarshal([]byte(msg), &e) != nil || (e.ErrorMessage != decision.MalformedMessage && e.ErrorMessage != decision.GenericMessage) {
 				t.Errorf("unexpected function log line: %s", line)
 			}
 			continue
@@ -129,16 +111,14 @@ func lines(t *testing.T, l *harness.Lambda) []map[string]any {
 func TestSignInsThroughEmulator(t *testing.T) {
 	m, env := withMoto(t)
 	l := start(t, env)
-	base := fixture(t, nil)
+	base := fixture(t)
 
 	before := time.Now().UTC().Truncate(time.Millisecond)
 	first := deliver(t, l, base)
 	after := time.Now().UTC()
 	second := deliver(t, l, base) // Cognito's redelivery: same content, new request id
-	newDevice := deliver(t, l, fixture(t, func(ev map[string]any) { request(ev)["newDeviceUsed"] = true }))
-	otherClient := deliver(t, l, fixture(t, func(ev map[string]any) {
-		ev["callerContext"].(map[string]any)["clientId"] = "2example98765432"
-	}))
+	newDevice := deliver(t, l, fixture(t, testevent.SetRequest("newDeviceUsed", true)))
+	otherClient := deliver(t, l, fixture(t, testevent.SetCaller("clientId", "2example98765432")))
 
 	recs, err := postauth.LastSignIns(t.Context(), m.DynamoDB(), table, sub, 10)
 	if err != nil {
@@ -216,14 +196,15 @@ func TestSignInsThroughEmulator(t *testing.T) {
 // lets the sign-in go on and its one log line holds the whole item; closed
 // mode refuses with the generic message.
 func TestFaultsThroughEmulator(t *testing.T) {
-	const writeTimeout = 1500 * time.Millisecond
+	const writeTimeout = 1500 * time.Millisecond     // AUDIT_TIMEOUT_MS's default
+	const invocationBudget = 4000 * time.Millisecond // TRIGGER_BUDGET_MS's default
 	for _, c := range []struct {
 		fault  harness.Fault
-		reason string
+		reason decision.Reason
 	}{
-		{harness.FaultMissingTable, postauth.ReasonTableMissing},
-		{harness.FaultStall, postauth.ReasonTableTimeout},
-		{harness.FaultThrottle, postauth.ReasonThrottled},
+		{harness.FaultMissingTable, decision.ReasonTableMissing},
+		{harness.FaultStall, decision.ReasonTableTimeout},
+		{harness.FaultThrottle, decision.ReasonTableThrottled},
 	} {
 		for _, mode := range []string{postauth.FailOpen, postauth.FailClosed} {
 			t.Run(string(c.fault)+"/"+mode, func(t *testing.T) {
@@ -238,7 +219,7 @@ func TestFaultsThroughEmulator(t *testing.T) {
 					"AWS_ACCESS_KEY_ID": harness.AccessKeyID, "AWS_SECRET_ACCESS_KEY": harness.SecretAccessKey,
 					"AUDIT_TABLE": table, "AUDIT_FAILURE_MODE": mode,
 				})
-				ev := fixture(t, func(ev map[string]any) { request(ev)["newDeviceUsed"] = true })
+				ev := fixture(t, testevent.SetRequest("newDeviceUsed", true))
 				before := time.Now().UTC().Truncate(time.Millisecond)
 				res, err := l.Invoke(t.Context(), ev)
 				if err != nil {
@@ -251,18 +232,17 @@ func TestFaultsThroughEmulator(t *testing.T) {
 				}
 				line := ls[0]
 				// The round trip includes the cold start; the function's own
-				// duration is the budget that matters.
-				if ms, _ := line["durationMs"].(float64); ms > float64((writeTimeout + 100*time.Millisecond).Milliseconds()) {
-					t.Errorf("decision took %.1f ms; the write budget is %v", ms, writeTimeout)
+				// duration says whether the write stopped at its own budget
+				// rather than at the invocation's: below the midpoint of the
+				// two, a margin of more than a second for a loaded machine.
+				if ms, _ := line["durationMs"].(float64); ms > decision.Millis((writeTimeout+invocationBudget)/2) {
+					t.Errorf("decision took %.1f ms; the write budget is %v, the invocation's %v", ms, writeTimeout, invocationBudget)
 				}
-				if res.Duration > 3*time.Second {
-					t.Errorf("answered after %v (cold start included)", res.Duration)
-				}
-				if line["reason"] != c.reason || line["AuditWriteFailures"] != 1.0 {
+				if line["reason"] != string(c.reason) || line["AuditWriteFailures"] != 1.0 {
 					t.Errorf("reason=%v AuditWriteFailures=%v; want %s, 1", line["reason"], line["AuditWriteFailures"], c.reason)
 				}
 				if mode == postauth.FailClosed {
-					if res.ErrorMessage != triggers.GenericMessage {
+					if res.ErrorMessage != decision.GenericMessage {
 						t.Errorf("closed mode answered %q (%s); want the generic refusal", res.ErrorMessage, res.Body)
 					}
 					if line["outcome"] != "refused" || line["audit"] != nil {
@@ -286,7 +266,10 @@ func TestFaultsThroughEmulator(t *testing.T) {
 				if err != nil || at.Before(before) || at.After(after) {
 					t.Errorf("signed_in_at %v (%v) outside the invocation", group["signed_in_at"], err)
 				}
-				key, _ := postauth.IdempotencyKey(ev)
+				key, err := postauth.IdempotencyKey(ev)
+				if err != nil {
+					t.Fatal(err)
+				}
 				rec := &postauth.Record{Sub: sub, Time: at, UserPoolID: "us-east-1_EXAMPLE", ClientID: "1example23456789",
 					TriggerSource: "PostAuthentication_Authentication", NewDeviceUsed: true, RequestID: res.RequestID,
 					Key: key, ExpiresAt: at.Add(365 * 24 * time.Hour).Unix()}
@@ -324,15 +307,15 @@ func TestMalformedThroughEmulator(t *testing.T) {
 	l := start(t, env)
 	for name, ev := range map[string][]byte{
 		"truncated JSON":  []byte(`{"version":"1","triggerSource":`),
-		"no sub":          fixture(t, func(ev map[string]any) { delete(request(ev)["userAttributes"].(map[string]any), "sub") }),
-		"request missing": fixture(t, func(ev map[string]any) { delete(ev, "request") }),
-		"another trigger": fixture(t, func(ev map[string]any) { ev["triggerSource"] = "PreSignUp_SignUp" }),
+		"no sub":          fixture(t, testevent.SetAttr("sub", nil)),
+		"request missing": fixture(t, testevent.Set("request", nil)),
+		"another trigger": fixture(t, testevent.Set("triggerSource", "PreSignUp_SignUp")),
 	} {
 		res, err := l.Invoke(t.Context(), ev)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if res.ErrorMessage != invoke.MalformedMessage {
+		if res.ErrorMessage != decision.MalformedMessage {
 			t.Errorf("%s: answered %q / %s; want the malformed-event refusal", name, res.ErrorMessage, res.Body)
 		}
 	}
@@ -355,10 +338,9 @@ func TestMalformedThroughEmulator(t *testing.T) {
 // recorded sign-in, a redelivery and an open-mode failure.
 func TestNoCanaryInLogs(t *testing.T) {
 	const canary = "canary-3b9e"
-	ev := fixture(t, func(ev map[string]any) {
-		request(ev)["userAttributes"].(map[string]any)["email"] = canary + "@example.com"
-		request(ev)["clientMetadata"] = map[string]any{"password": canary + "-password", "email": canary + "@example.org", "note": canary}
-	})
+	ev := fixture(t,
+		testevent.SetAttr("email", canary+"@example.com"),
+		testevent.SetRequest("clientMetadata", map[string]any{"password": canary + "-password", "email": canary + "@example.org", "note": canary}))
 	_, env := withMoto(t)
 	healthy := start(t, env)
 	deliver(t, healthy, ev)
@@ -390,7 +372,7 @@ func TestNoCanaryInLogs(t *testing.T) {
 func TestBadConfigurationFailsInit(t *testing.T) {
 	l := start(t, map[string]string{"AWS_REGION": harness.Region, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
 		"AUDIT_FAILURE_MODE": "sometimes", "AUDIT_RETENTION_DAYS": "0"})
-	res, err := l.Invoke(t.Context(), fixture(t, nil))
+	res, err := l.Invoke(t.Context(), fixture(t))
 	if err == nil && !res.Failed() {
 		t.Fatalf("the function answered despite its configuration: %s", res.Body)
 	}

@@ -5,36 +5,37 @@
 package main
 
 import (
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/cognito-triggers/suite/pkg/awsconf"
 	"github.com/cognito-triggers/suite/pkg/dynamo"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/presignup"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 	"github.com/cognito-triggers/suite/pkg/trustedtable"
 )
 
-func main() {
-	log := telemetry.Install(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	env := envconfig.New(os.Getenv)
-	opts := invoke.LoadOptions(env, "presignup", triggers.TriggerPreSignUp, log)
+func main() { invoke.Main[triggers.PreSignUp]("presignup", build) }
+
+// build wires the decision. The DynamoDB client (and its AWS settings) is
+// built only when CLAIMS_TABLE is set: an allowlist-only deployment needs
+// neither region nor credentials.
+func build(env *envconfig.Reader, log *slog.Logger, _ *invoke.Options) (invoke.DecideFunc[triggers.PreSignUp], error) {
 	cfg := presignup.LoadConfig(env)
-	var domains presignup.DomainStore
+	var deps presignup.Deps
 	if cfg.Table != "" {
-		domains = trustedtable.New(dynamo.NewClient(awsconf.Load(env)), cfg.Table)
+		deps.Domains = trustedtable.New(dynamo.NewClient(awsconf.Load(env)), cfg.Table)
 	}
 	if err := env.Err(); err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err // before New, so a broken configuration logs no misleading warning
 	}
-	decider, warning := presignup.New(cfg, domains)
-	if warning != "" {
-		log.Warn("cold start", "warning", warning)
+	d, err := presignup.New(cfg, deps)
+	if err != nil {
+		return nil, err
 	}
-	lambda.Start(invoke.New(opts, decider.Decide))
+	if d.AdmitsNothing() {
+		log.Warn("cold start", "warning", "neither ALLOWED_EMAIL_DOMAINS nor CLAIMS_TABLE is configured: every sign-up will be refused")
+	}
+	return d.Decide, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cognito-triggers/suite/internal/harness"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/presignup"
 )
 
@@ -21,16 +22,24 @@ const table = "claims"
 
 func fixture(t *testing.T, name, email string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("../../events/" + name)
-	if err != nil {
-		t.Fatal(err)
+	return testevent.Load(t, name, testevent.SetAttr("email", email))
+}
+
+// decisionLines returns the function's decision lines, decoded, in the
+// order of the invocations: the lines with an outcome, which only the one
+// decision line of an invocation has.
+func decisionLines(t *testing.T, fn *harness.Lambda) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range fn.FunctionLogLines() {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		if _, ok := m["outcome"]; ok {
+			out = append(out, m)
+		}
 	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	ev["request"].(map[string]any)["userAttributes"].(map[string]any)["email"] = email
-	out, _ := json.Marshal(ev)
 	return out
 }
 
@@ -62,15 +71,16 @@ func TestBinaryAgainstLocalDynamoDB(t *testing.T) {
 	tests := []struct {
 		fixture, email string
 		allowed        bool
+		rule, reason   string // of the decision line
 	}{
-		{"presignup-signup.json", "jane@example.com", true},
-		{"presignup-signup.json", "ann@partner.example.org", true},
-		{"presignup-signup.json", "eve@evil.io", false},
-		{"presignup-signup.json", "eve@example.com.", false},
-		{"presignup-admin-create-user.json", "bob@partner.example.org", true},
-		{"presignup-admin-create-user.json", "bob@evil.io", false},
-		{"presignup-external-provider.json", "fed@example.com", true},
-		{"presignup-external-provider.json", "fed@gmail.com", false},
+		{"presignup-signup.json", "jane@example.com", true, "allowlist", ""},
+		{"presignup-signup.json", "ann@partner.example.org", true, "table", ""},
+		{"presignup-signup.json", "eve@evil.io", false, "", "domain_not_allowed"},
+		{"presignup-signup.json", "eve@example.com.", false, "", "email_trailing_dot"},
+		{"presignup-admin-create-user.json", "bob@partner.example.org", true, "table", ""},
+		{"presignup-admin-create-user.json", "bob@evil.io", false, "", "domain_not_allowed"},
+		{"presignup-external-provider.json", "fed@example.com", true, "allowlist", ""},
+		{"presignup-external-provider.json", "fed@gmail.com", false, "", "domain_not_allowed"},
 	}
 	for _, tt := range tests {
 		res, err := fn.Invoke(ctx, fixture(t, tt.fixture, tt.email))
@@ -87,29 +97,50 @@ func TestBinaryAgainstLocalDynamoDB(t *testing.T) {
 			t.Errorf("%s %s: error message %q, want the refusal text", tt.fixture, tt.email, res.ErrorMessage)
 		}
 	}
-	lines := fn.FunctionLogLines()
-	if len(lines) < len(tests) {
-		t.Fatalf("%d function log lines for %d invocations", len(lines), len(tests))
-	}
-	for _, line := range lines {
-		if !json.Valid(line) {
-			t.Errorf("log line is not JSON: %s", line)
-		}
+	for _, line := range fn.FunctionLogLines() {
 		for _, pii := range []string{"jane@", "eve@", "bob@", "ann@", "fed@"} {
 			if bytes.Contains(line, []byte(pii)) {
 				t.Errorf("log line carries an address: %s", line)
 			}
 		}
 	}
+	lines := decisionLines(t, fn)
+	if len(lines) != len(tests) {
+		t.Fatalf("%d decision lines for %d invocations", len(lines), len(tests))
+	}
+	for i, tt := range tests {
+		outcome := "refused"
+		if tt.allowed {
+			outcome = "allowed"
+		}
+		got := func(key string) string { s, _ := lines[i][key].(string); return s }
+		if got("outcome") != outcome || got("rule") != tt.rule || got("reason") != tt.reason {
+			t.Errorf("%s %s: decision %q rule %q reason %q, want %q rule %q reason %q",
+				tt.fixture, tt.email, got("outcome"), got("rule"), got("reason"), outcome, tt.rule, tt.reason)
+		}
+	}
 }
 
 // TestBinaryRefusesWithinBudgetWhenTheTableFails: a stalled, refusing,
-// throttling or missing table refuses the sign-up (fail closed), in time.
+// throttling or missing table refuses the sign-up (fail closed), in time,
+// and the decision line names what the table did.
 func TestBinaryRefusesWithinBudgetWhenTheTableFails(t *testing.T) {
 	ctx := context.Background()
 	const budgetMS = 1000
-	for _, f := range []harness.Fault{harness.FaultStall, harness.FaultRefuse, harness.FaultThrottle, harness.Fault5xx, harness.FaultMalformed, harness.FaultMissingTable} {
+	reasons := map[harness.Fault]decision.Reason{
+		harness.FaultStall:        decision.ReasonTableTimeout,
+		harness.FaultRefuse:       decision.ReasonTableError,
+		harness.FaultThrottle:     decision.ReasonTableThrottled,
+		harness.Fault5xx:          decision.ReasonTableError,
+		harness.FaultMalformed:    decision.ReasonTableError,
+		harness.FaultMissingTable: decision.ReasonTableMissing,
+	}
+	for _, f := range harness.Faults {
 		t.Run(string(f), func(t *testing.T) {
+			want, ok := reasons[f]
+			if !ok {
+				t.Fatalf("no expected reason for fault %s", f)
+			}
 			endpoint, stop, err := harness.StartFault(ctx, f)
 			if err != nil {
 				t.Fatal(err)
@@ -128,11 +159,21 @@ func TestBinaryRefusesWithinBudgetWhenTheTableFails(t *testing.T) {
 			if res.ErrorMessage != presignup.RefusalMessage {
 				t.Errorf("got %q %s, want the refusal text", res.ErrorMessage, res.Body)
 			}
-			if elapsed > budgetMS*time.Millisecond+50*time.Millisecond {
-				t.Errorf("answered after %v, want within the %d ms budget + 50 ms", elapsed, budgetMS)
+			lines := decisionLines(t, fn)
+			if len(lines) != 1 {
+				t.Fatalf("%d decision lines for one invocation:\n%s", len(lines), fn.Logs())
 			}
-			if logs := string(fn.Logs()); !strings.Contains(logs, `"outcome":"refused"`) {
-				t.Errorf("no refusal decision line in:\n%s", logs)
+			if got := lines[0]; got["outcome"] != "refused" || got["reason"] != string(want) {
+				t.Errorf("decision %v/%v, want refused/%s", got["outcome"], got["reason"], want)
+			}
+			// The function's own measure of its time is the budget's subject;
+			// the round trip through the emulator adds its overhead, which a
+			// loaded machine may stretch, so it gets half a budget of slack.
+			if ms, ok := lines[0]["durationMs"].(float64); !ok || ms > budgetMS {
+				t.Errorf("decision took %v ms, want within the %d ms budget", lines[0]["durationMs"], budgetMS)
+			}
+			if elapsed > budgetMS*time.Millisecond*3/2 {
+				t.Errorf("answered after %v, want within the %d ms budget and half of it for the emulator", elapsed, budgetMS)
 			}
 		})
 	}

@@ -7,34 +7,30 @@
 package main
 
 import (
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	"log/slog"
 
 	"github.com/cognito-triggers/suite/pkg/awsconf"
 	"github.com/cognito-triggers/suite/pkg/dynamo"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/pretoken"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 	"github.com/cognito-triggers/suite/pkg/trustedtable"
 )
 
-func main() {
-	log := telemetry.Install(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
-	env := envconfig.New(os.Getenv)
-	opts := invoke.LoadOptions(env, "pretoken", triggers.TriggerPreTokenGeneration, log)
+func main() { invoke.Main[triggers.PreToken]("pretoken", build) }
+
+// build wires the decision to the trusted claims table, which it reads and
+// (for first-sign-in bindings) writes.
+func build(env *envconfig.Reader, _ *slog.Logger, _ *invoke.Options) (invoke.DecideFunc[triggers.PreToken], error) {
 	cfg := pretoken.LoadConfig(env)
 	table := trustedtable.NewReadWrite(dynamo.NewClient(awsconf.Load(env)), cfg.Table)
 	if err := env.Err(); err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err // every bad variable, before New reports only the first it meets
 	}
-	decider, err := pretoken.New(cfg, table, nil)
+	d, err := pretoken.New(cfg, pretoken.Deps{Store: table})
 	if err != nil {
-		log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		return nil, err
 	}
-	lambda.Start(invoke.New(opts, decider.Decide))
+	return d.Decide, nil
 }

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cognito-triggers/suite/internal/harness"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/pretoken"
 	"github.com/cognito-triggers/suite/pkg/pretoken/pretokentest"
-	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 // These tests run the real bootstrap behind the Lambda Runtime Interface
@@ -50,11 +51,67 @@ var fixtureEmails = []string{"jane.doe", "sam.lee", "john.roe", "@example.com"}
 
 func readEvent(t *testing.T, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		t.Fatal(err)
+	return testevent.Raw(t, name)
+}
+
+// addedClaims returns the claims the answer adds, for each token it
+// changes.
+func addedClaims(t *testing.T, body []byte) map[string]map[string]any {
+	t.Helper()
+	var ev struct {
+		Response struct {
+			V1 *struct {
+				Add map[string]any `json:"claimsToAddOrOverride"`
+			} `json:"claimsOverrideDetails"`
+			V2 *map[string]struct {
+				Add map[string]any `json:"claimsToAddOrOverride"`
+			} `json:"claimsAndScopeOverrideDetails"`
+		} `json:"response"`
 	}
-	return raw
+	if err := json.Unmarshal(body, &ev); err != nil {
+		t.Fatalf("answer is not JSON: %v\n%s", err, body)
+	}
+	got := map[string]map[string]any{}
+	if v1 := ev.Response.V1; v1 != nil {
+		got["claimsOverrideDetails"] = v1.Add
+	}
+	if v2 := ev.Response.V2; v2 != nil {
+		for _, tok := range []string{"idTokenGeneration", "accessTokenGeneration"} {
+			if part, ok := (*v2)[tok]; ok {
+				got[tok] = part.Add
+			}
+		}
+	}
+	return got
+}
+
+// assertClaims fails the test unless every token the answer changes gets
+// exactly tenant and role.
+func assertClaims(t *testing.T, body []byte, tenant, role string) {
+	t.Helper()
+	got := addedClaims(t, body)
+	if len(got) == 0 {
+		t.Errorf("answer adds no claims:\n%s", body)
+	}
+	for where, add := range got {
+		if len(add) != 2 || add["tenant_id"] != tenant || add["app_role"] != role {
+			t.Errorf("%s adds %v, want tenant_id %q and app_role %q", where, add, tenant, role)
+		}
+	}
+}
+
+// sameJSON reports whether two answers are the same JSON value: the
+// answer is the event re-encoded, whose member order is not fixed.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatalf("answer is not JSON: %v", err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatalf("answer is not JSON: %v", err)
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -121,7 +178,7 @@ func decisionLines(t *testing.T, l *harness.Lambda) []map[string]any {
 
 // TestFixtures: every pre-token event in events/ gets the table's tenant
 // and role (never the custom:tenant_id or clientMetadata it carries),
-// clean claims, and its groups byte for byte.
+// clean claims, and its groups unchanged.
 func TestFixtures(t *testing.T) {
 	m := harness.MotoT(t)
 	items := []map[string]types.AttributeValue{{
@@ -135,7 +192,10 @@ func TestFixtures(t *testing.T) {
 	}
 	claimsTable(t, m, items...)
 	l := startFunction(t, m.Env())
-	names, _ := filepath.Glob("../../events/pretoken-*.json")
+	names, err := filepath.Glob(filepath.Join(testevent.Dir(), "pretoken-*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(names) != len(fixtureSubs) {
 		t.Fatalf("%d pre-token fixtures in events/, the test knows %d: add the new one", len(names), len(fixtureSubs))
 	}
@@ -160,9 +220,7 @@ func TestFixtures(t *testing.T) {
 			if fixtureSubs[name] == "" {
 				role = "service"
 			}
-			if !bytes.Contains(res.Body, []byte(`"claimsToAddOrOverride":{"tenant_id":"initech","app_role":"`+role+`"}`)) {
-				t.Errorf("answer lacks the table's claims:\n%s", res.Body)
-			}
+			assertClaims(t, res.Body, "initech", role)
 			for _, hostile := range []string{`"tenant_id":"acme"`, `"tenant_id":"globex"`, `ACME/../globex`} {
 				if strings.Contains(responseOf(t, res.Body), hostile) {
 					t.Errorf("response carries a caller-set tenant %s", hostile)
@@ -199,9 +257,7 @@ func TestFirstSignInBinding(t *testing.T) {
 	if err != nil || first.Failed() {
 		t.Fatalf("first sign-in: %v %s", err, first.ErrorMessage)
 	}
-	if !bytes.Contains(first.Body, []byte(`{"tenant_id":"acme","app_role":"member"}`)) {
-		t.Errorf("no bound claims:\n%s", first.Body)
-	}
+	assertClaims(t, first.Body, "acme", "member")
 	out, err := m.DynamoDB().GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table),
 		Key: map[string]types.AttributeValue{"pk": s("user#" + fixtureSubs["pretoken-v2-hosted-auth.json"])}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -215,7 +271,7 @@ func TestFirstSignInBinding(t *testing.T) {
 		t.Errorf("bound_at %q is not RFC 3339", str("bound_at"))
 	}
 	again, err := l.Invoke(t.Context(), in)
-	if err != nil || again.Failed() || !bytes.Equal(first.Body, again.Body) {
+	if err != nil || again.Failed() || !sameJSON(t, first.Body, again.Body) {
 		t.Errorf("replay: %v %s\n%s", err, again.ErrorMessage, again.Body)
 	}
 	lines := decisionLines(t, l)
@@ -272,16 +328,29 @@ func TestWarmCacheHit(t *testing.T) {
 	}
 }
 
-// TestTableFaults: with DynamoDB stalled, refusing, throttling, failing,
-// answering garbage or missing the table, the function denies the token
-// with the generic text, within the budget, and logs why.
+// TestTableFaults: with DynamoDB stalled, refusing connections,
+// throttling, failing, answering garbage or missing the table, the
+// function denies the token with the generic text, within the budget by
+// its own clock, and logs the reason that names the failure.
 func TestTableFaults(t *testing.T) {
 	// A warm-up event that is denied before any table call, so that the
-	// timed invocation is not the cold start.
+	// measured invocations are not the cold start.
 	warmUp := readEvent(t, "pretoken-v2-hosted-auth.json")
 	warmUp = bytes.Replace(warmUp, []byte(`"sub"`), []byte(`"not_sub"`), 1)
+	wantReasons := map[harness.Fault]decision.Reason{
+		harness.FaultStall:        decision.ReasonTableTimeout,
+		harness.FaultRefuse:       decision.ReasonTableError,
+		harness.FaultThrottle:     decision.ReasonTableThrottled,
+		harness.Fault5xx:          decision.ReasonTableError,
+		harness.FaultMalformed:    decision.ReasonTableError,
+		harness.FaultMissingTable: decision.ReasonTableMissing,
+	}
 	for _, f := range harness.Faults {
 		t.Run(string(f), func(t *testing.T) {
+			wantReason, ok := wantReasons[f]
+			if !ok {
+				t.Fatalf("no expected reason for fault %s: add it", f)
+			}
 			endpoint, stop, err := harness.StartFault(t.Context(), f)
 			if err != nil {
 				t.Fatal(err)
@@ -296,26 +365,27 @@ func TestTableFaults(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.ErrorMessage != triggers.GenericMessage {
+				if res.ErrorMessage != decision.GenericMessage {
 					t.Errorf("%s: answered %q / %s, want the generic denial", name, res.ErrorMessage, res.Body)
 				}
-				if limit := budgetMS*time.Millisecond + 50*time.Millisecond; res.Duration >= limit {
-					t.Errorf("%s: answered after %v, want < %v", name, res.Duration, limit)
+				// Cognito waits 5 s whatever the budget; how long the
+				// function itself took is checked on its decision line.
+				if res.Duration >= 5*time.Second {
+					t.Errorf("%s: answered after %v, after Cognito gave up", name, res.Duration)
 				}
-				t.Logf("%s: denied in %v", name, res.Duration.Round(time.Millisecond))
-			}
-			wantReason := pretoken.ReasonTableError
-			if f == harness.FaultStall {
-				wantReason = pretoken.ReasonTableTimeout
 			}
 			lines := decisionLines(t, l)
 			if len(lines) != 3 {
 				t.Fatalf("%d decision lines, want 3", len(lines))
 			}
 			for _, line := range lines[1:] {
-				if line["outcome"] != pretoken.OutcomeDenied || line["reason"] != wantReason {
+				if line["outcome"] != string(decision.OutcomeDenied) || line["reason"] != string(wantReason) {
 					t.Errorf("decision: outcome %v reason %v, want denied %s (cause %v)", line["outcome"], line["reason"], wantReason, line["cause"])
 				}
+				if ms, ok := line["durationMs"].(float64); !ok || ms >= budgetMS {
+					t.Errorf("decision took %v ms by the function's clock, want under the %d ms budget", line["durationMs"], budgetMS)
+				}
+				t.Logf("denied %s in %v ms", line["reason"], line["durationMs"])
 			}
 		})
 	}

@@ -5,18 +5,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/cognito-triggers/suite/internal/fakes"
 	"github.com/cognito-triggers/suite/pkg/custommessage"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/emailgate"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/message"
 	"github.com/cognito-triggers/suite/pkg/postauth"
 	"github.com/cognito-triggers/suite/pkg/presignup"
+	"github.com/cognito-triggers/suite/pkg/signupgate"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 	"github.com/cognito-triggers/suite/pkg/trustedtable"
@@ -179,34 +186,54 @@ func newLogger(w *logBuf) *slog.Logger { return telemetry.NewLogger(w, slog.Leve
 // userMessages are the only texts any of the three triggers may return to
 // Cognito, which shows them to the end user.
 var userMessages = map[string]bool{
-	presignup.RefusalMessage: true,
-	invoke.MalformedMessage:  true,
-	triggers.GenericMessage:  true,
+	presignup.RefusalMessage:  true,
+	decision.MalformedMessage: true,
+	decision.GenericMessage:   true,
+}
+
+// invoker is a trigger function's handler whatever its event type, so
+// that one test can drive all three triggers.
+type invoker interface {
+	Invoke(ctx context.Context, payload []byte) ([]byte, error)
 }
 
 // ---------------------------------------------------------------------------
 // Pre sign-up
 
-// fakeDomains is a DomainStore.
-type fakeDomains struct {
-	mu      sync.Mutex
-	records map[string]bool
-	err     error
-	stall   bool          // wait for the context
-	delay   time.Duration // answer after this long, honouring the context
-	seen    []string
+// Domain stores: the trusted table's domain lookups as the tests need them.
+
+// domainsFound answers from a fixed set of domains.
+func domainsFound(domains ...string) *fakes.TrustedTable {
+	return &fakes.TrustedTable{DomainFn: func(_ context.Context, domain string) (trustedtable.DomainRecord, bool, error) {
+		for _, d := range domains {
+			if d == domain {
+				return trustedtable.DomainRecord{TenantID: "t", DefaultRole: "member"}, true, nil
+			}
+		}
+		return trustedtable.DomainRecord{}, false, nil
+	}}
 }
 
-func (f *fakeDomains) Domain(ctx context.Context, domain string) (trustedtable.DomainRecord, bool, error) {
-	f.mu.Lock()
-	f.seen = append(f.seen, domain)
-	err, stall, delay, ok := f.err, f.stall, f.delay, f.records[domain]
-	f.mu.Unlock()
-	if stall {
+// domainsFailing fails every lookup with err.
+func domainsFailing(err error) *fakes.TrustedTable {
+	return &fakes.TrustedTable{DomainFn: func(context.Context, string) (trustedtable.DomainRecord, bool, error) {
+		return trustedtable.DomainRecord{}, false, err
+	}}
+}
+
+// domainsStalled never answers: each lookup waits for its context.
+func domainsStalled() *fakes.TrustedTable {
+	return &fakes.TrustedTable{DomainFn: func(ctx context.Context, _ string) (trustedtable.DomainRecord, bool, error) {
 		<-ctx.Done()
 		return trustedtable.DomainRecord{}, false, ctx.Err()
-	}
-	if delay > 0 {
+	}}
+}
+
+// domainsSlow answers like domainsFound after delay, unless the context
+// ends first.
+func domainsSlow(delay time.Duration, domains ...string) *fakes.TrustedTable {
+	found := domainsFound(domains...)
+	return &fakes.TrustedTable{DomainFn: func(ctx context.Context, domain string) (trustedtable.DomainRecord, bool, error) {
 		t := time.NewTimer(delay)
 		defer t.Stop()
 		select {
@@ -214,22 +241,19 @@ func (f *fakeDomains) Domain(ctx context.Context, domain string) (trustedtable.D
 		case <-ctx.Done():
 			return trustedtable.DomainRecord{}, false, ctx.Err()
 		}
-	}
-	if err != nil {
-		return trustedtable.DomainRecord{}, false, err
-	}
-	return trustedtable.DomainRecord{TenantID: "t", DefaultRole: "member"}, ok, nil
+		return found.Domain(ctx, domain)
+	}}
 }
 
 type presignupSetup struct {
 	allow   string
-	store   presignup.DomainStore
+	store   signupgate.DomainStore // nil: allowlist only
 	pools   []string
 	budget  time.Duration
 	timeout time.Duration
 }
 
-func presignupHandler(tb testing.TB, s presignupSetup, logs *logBuf) *invoke.Handler {
+func presignupHandler(tb testing.TB, s presignupSetup, logs *logBuf) *invoke.Handler[triggers.PreSignUp, *triggers.PreSignUp] {
 	tb.Helper()
 	al, err := emailgate.ParseAllowlist(s.allow)
 	if err != nil {
@@ -241,11 +265,18 @@ func presignupHandler(tb testing.TB, s presignupSetup, logs *logBuf) *invoke.Han
 	if s.budget == 0 {
 		s.budget = testBudget
 	}
-	d, _ := presignup.New(presignup.Config{Allowlist: al, TableTimeout: s.timeout}, s.store)
+	cfg := presignup.Config{Allowlist: al, TableTimeout: s.timeout}
+	if s.store != nil {
+		cfg.Table = "trusted"
+	}
+	d, err := presignup.New(cfg, presignup.Deps{Domains: s.store})
+	if err != nil {
+		tb.Fatalf("presignup.New: %v", err)
+	}
 	if logs == nil {
 		logs = &logBuf{}
 	}
-	return invoke.New(invoke.Options{Function: "presignup", Trigger: triggers.TriggerPreSignUp,
+	return invoke.New[triggers.PreSignUp](invoke.Options{Function: "presignup",
 		Budget: s.budget, Logger: newLogger(logs), AllowedPools: s.pools}, d.Decide)
 }
 
@@ -261,88 +292,56 @@ func signUpEmail(email string) []byte { return signUp(strObj("email", email, "na
 // ---------------------------------------------------------------------------
 // Post authentication
 
-// memStore is an in-memory postauth.Store with the semantics Table.Put
-// documents: a dedupe marker per (sub, key) valid for DedupeWindow from the
-// last recorded sign-in, and one item per recorded sign-in.
-type memStore struct {
-	mu      sync.Mutex
-	markers map[string]int64 // sub + "\x00" + key -> until (epoch ms)
-	items   []postauth.Record
-	err     error
-	stall   bool
+// newMemStore is an empty in-memory audit store with the semantics of the
+// DynamoDB one: a dedupe marker per (sub, idempotency key) valid for
+// DedupeWindow from the last recorded sign-in, one item per sign-in.
+func newMemStore() *fakes.MemAuditStore { return new(fakes.MemAuditStore) }
+
+// failingStore fails every write with err.
+func failingStore(err error) *fakes.AuditStore {
+	return &fakes.AuditStore{PutFn: func(context.Context, *postauth.Record) error { return err }}
 }
 
-func newMemStore() *memStore { return &memStore{markers: map[string]int64{}} }
-
-func (m *memStore) Put(ctx context.Context, r *postauth.Record) error {
-	m.mu.Lock()
-	stall, err := m.stall, m.err
-	m.mu.Unlock()
-	if stall {
+// stalledStore never answers: each write waits for its context.
+func stalledStore() *fakes.AuditStore {
+	return &fakes.AuditStore{PutFn: func(ctx context.Context, _ *postauth.Record) error {
 		<-ctx.Done()
 		return ctx.Err()
-	}
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := r.Time.UnixMilli()
-	mk := r.Sub + "\x00" + r.Key
-	if until, ok := m.markers[mk]; ok && !(until < now) {
-		return postauth.ErrDuplicate
-	}
-	m.markers[mk] = now + postauth.DedupeWindow.Milliseconds()
-	// Keep exactly what the DynamoDB store writes to the audit item, so
-	// tests see what a reader of the real table would see.
-	stored, err := postauth.RecordFromItem(postauth.Item(r))
-	if err != nil {
-		return err
-	}
-	m.items = append(m.items, stored)
-	return nil
+	}}
 }
 
-func (m *memStore) records() []postauth.Record {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]postauth.Record(nil), m.items...)
+// newClock is a settable clock for the audit trail's timestamps.
+func newClock() *fakes.Clock { return fakes.NewClock() }
+
+// lambdaInvoker gives every invocation its own Lambda request id, as the
+// runtime does: the audit item's sort key holds it, so that two sign-ins
+// of one user in the same millisecond are two items.
+type lambdaInvoker struct {
+	h invoker
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+var requestIDs atomic.Int64
+
+func (l lambdaInvoker) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	id := fmt.Sprintf("req-%06d", requestIDs.Add(1))
+	return l.h.Invoke(lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id}), payload)
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func postauthHandler(tb testing.TB, store postauth.Store, clock *fakeClock, mode string, logs *logBuf) *invoke.Handler {
+func postauthHandler(tb testing.TB, store postauth.Store, clock *fakes.Clock, mode string, logs *logBuf) invoker {
 	tb.Helper()
-	cfg := postauth.Config{Table: "audit", FailureMode: mode, WriteTimeout: 200 * time.Millisecond}
+	deps := postauth.Deps{Store: store}
 	if clock != nil {
-		cfg.Now = clock.Now
+		deps.Now = clock.Now
+	}
+	d, err := postauth.New(postauth.Config{Table: "audit", FailureMode: mode, WriteTimeout: 200 * time.Millisecond}, deps)
+	if err != nil {
+		tb.Fatalf("postauth.New: %v", err)
 	}
 	if logs == nil {
 		logs = &logBuf{}
 	}
-	return invoke.New(invoke.Options{Function: "postauth", Trigger: triggers.TriggerPostAuthentication,
-		Budget: testBudget, Logger: newLogger(logs)}, postauth.New(cfg, store).Decide)
+	return lambdaInvoker{invoke.New[triggers.PostAuth](invoke.Options{Function: "postauth",
+		Budget: testBudget, Logger: newLogger(logs)}, d.Decide)}
 }
 
 // postAuth is a PostAuthentication_Authentication event with the given raw
@@ -373,7 +372,7 @@ func renderer(tb testing.TB) *message.Renderer {
 	return r
 }
 
-func customMessageHandler(tb testing.TB, cfg custommessage.Config, r custommessage.Renderer, logs *logBuf) *invoke.Handler {
+func customMessageHandler(tb testing.TB, cfg custommessage.Config, r custommessage.Renderer, logs *logBuf) *invoke.Handler[triggers.CustomMessage, *triggers.CustomMessage] {
 	tb.Helper()
 	if cfg.Message == (message.Config{}) {
 		cfg.Message = brand
@@ -384,8 +383,12 @@ func customMessageHandler(tb testing.TB, cfg custommessage.Config, r custommessa
 	if logs == nil {
 		logs = &logBuf{}
 	}
-	return invoke.New(invoke.Options{Function: "custommessage", Trigger: triggers.TriggerCustomMessage,
-		Budget: testBudget, Logger: newLogger(logs)}, custommessage.New(cfg, r).Decide)
+	d, err := custommessage.New(cfg, custommessage.Deps{Renderer: r})
+	if err != nil {
+		tb.Fatalf("custommessage.New: %v", err)
+	}
+	return invoke.New[triggers.CustomMessage](invoke.Options{Function: "custommessage",
+		Budget: testBudget, Logger: newLogger(logs), MalformedRequest: custommessage.MalformedRequest}, d.Decide)
 }
 
 // cmEvent is a custom message event. usernameParameter is raw JSON ("null"
@@ -435,23 +438,24 @@ var allSources = []triggers.Source{
 	triggers.SourceMessageVerifyUserAttribute, triggers.SourceMessageAuthentication,
 }
 
-// unverifiedSources are the messages to recipients who have not proven they
-// own the address: no user-controlled text may reach them (A8).
+// unverifiedSources are the messages to recipients who have not proven
+// they own the address: no user-controlled text may reach them, or an
+// attacker could send text of their choosing in our signed mail to anyone.
 var unverifiedSources = map[triggers.Source]bool{
 	triggers.SourceMessageSignUp: true, triggers.SourceMessageResendCode: true,
 	triggers.SourceMessageUpdateUserAttribute: true, triggers.SourceMessageVerifyUserAttribute: true,
 }
 
 // userErr returns the user-visible text of an Invoke error, failing the
-// test when the error is not a *triggers.UserError.
+// test when the error is not a *decision.UserError.
 func userErr(tb testing.TB, err error) string {
 	tb.Helper()
 	if err == nil {
 		return ""
 	}
-	var ue *triggers.UserError
+	var ue *decision.UserError
 	if !errors.As(err, &ue) {
-		tb.Fatalf("Invoke returned %T, want *triggers.UserError", err)
+		tb.Fatalf("Invoke returned %T, want *decision.UserError", err)
 	}
 	return err.Error()
 }

@@ -22,9 +22,12 @@ type Fault string
 // The faults. Error bodies follow the caller's protocol, chosen by the
 // X-Amz-Target prefix: DynamoDB (awsJson1_0) gets DynamoDB's error codes,
 // Secrets Manager (awsJson1_1) its own, so the SDK produces the same typed
-// errors it would against AWS. The SDK retries throttling, 5xx and refused
-// connections (3 attempts by default), so a function's timeout budget must
-// allow for them.
+// errors it would against AWS. A caller without X-Amz-Target (a plain HTTP
+// client such as the legacy authentication endpoint's) gets the plain HTTP
+// form of the same fault: 429, 500, 404, or a truncated application/json
+// body. The SDK retries throttling, 5xx and refused connections (3
+// attempts by default), so a function's timeout budget must allow for
+// them.
 const (
 	// FaultStall accepts the connection, reads the request and never
 	// answers until the server is stopped: only the caller's deadline ends it.
@@ -33,16 +36,19 @@ const (
 	// with ECONNREFUSED.
 	FaultRefuse Fault = "refuse"
 	// FaultThrottle answers HTTP 400 with ProvisionedThroughputExceededException
-	// (DynamoDB) or ThrottlingException (Secrets Manager).
+	// (DynamoDB) or ThrottlingException (Secrets Manager); HTTP 429 Too Many
+	// Requests to a plain HTTP caller.
 	FaultThrottle Fault = "throttle"
 	// Fault5xx answers HTTP 500 with InternalServerError (DynamoDB) or
-	// InternalServiceError (Secrets Manager).
+	// InternalServiceError (Secrets Manager); a bare HTTP 500 to a plain
+	// HTTP caller.
 	Fault5xx Fault = "5xx"
 	// FaultMalformed answers HTTP 200 with a truncated, invalid JSON body,
 	// as a response cut off by a proxy would look.
 	FaultMalformed Fault = "malformed"
 	// FaultMissingTable answers HTTP 400 ResourceNotFoundException, as for a
-	// table or secret that does not exist.
+	// table or secret that does not exist; HTTP 404 to a plain HTTP caller
+	// (a wrong URL).
 	FaultMissingTable Fault = "missing"
 )
 
@@ -101,19 +107,21 @@ func startRefuse() (string, func(), error) {
 	return "http://127.0.0.1:" + strconv.Itoa(port), func() { once.Do(func() { syscall.Close(fd) }) }, nil
 }
 
-// faultResponse is one canned failure: status, error code per protocol, and
-// an optional raw body that replaces the error JSON.
+// faultResponse is one canned failure: status and error code per AWS
+// protocol, the status a plain HTTP caller gets, and an optional raw body
+// that replaces the error JSON.
 type faultResponse struct {
 	status             int
 	dynamoCode, smCode string
+	httpStatus         int
 	raw                string
 }
 
 var faultResponses = map[Fault]faultResponse{
-	FaultThrottle:     {status: http.StatusBadRequest, dynamoCode: "ProvisionedThroughputExceededException", smCode: "ThrottlingException"},
-	Fault5xx:          {status: http.StatusInternalServerError, dynamoCode: "InternalServerError", smCode: "InternalServiceError"},
-	FaultMissingTable: {status: http.StatusBadRequest, dynamoCode: "ResourceNotFoundException", smCode: "ResourceNotFoundException"},
-	FaultMalformed:    {status: http.StatusOK, raw: `{"Item":{"pk":{"S":"trunc`},
+	FaultThrottle:     {status: http.StatusBadRequest, dynamoCode: "ProvisionedThroughputExceededException", smCode: "ThrottlingException", httpStatus: http.StatusTooManyRequests},
+	Fault5xx:          {status: http.StatusInternalServerError, dynamoCode: "InternalServerError", smCode: "InternalServiceError", httpStatus: http.StatusInternalServerError},
+	FaultMissingTable: {status: http.StatusBadRequest, dynamoCode: "ResourceNotFoundException", smCode: "ResourceNotFoundException", httpStatus: http.StatusNotFound},
+	FaultMalformed:    {status: http.StatusOK, httpStatus: http.StatusOK, raw: `{"Item":{"pk":{"S":"trunc`},
 }
 
 var faultMessages = map[Fault]string{
@@ -134,6 +142,10 @@ func faultHandler(f Fault, release <-chan struct{}) http.Handler {
 		}
 		resp := faultResponses[f]
 		target := r.Header.Get("X-Amz-Target")
+		if target == "" {
+			writePlainFault(w, resp)
+			return
+		}
 		contentType, code, body := "application/x-amz-json-1.0", resp.dynamoCode, ""
 		if strings.HasPrefix(target, "secretsmanager.") {
 			contentType, code = "application/x-amz-json-1.1", resp.smCode
@@ -151,4 +163,20 @@ func faultHandler(f Fault, release <-chan struct{}) http.Handler {
 		w.WriteHeader(resp.status)
 		_, _ = io.WriteString(w, body)
 	})
+}
+
+// writePlainFault answers a caller that is not an AWS SDK: the status
+// alone, or for a malformed answer a truncated body under the JSON content
+// type the caller expects, so that the body itself is what is wrong.
+func writePlainFault(w http.ResponseWriter, resp faultResponse) {
+	if resp.raw != "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.httpStatus)
+		_, _ = io.WriteString(w, resp.raw)
+		return
+	}
+	if resp.httpStatus == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	http.Error(w, http.StatusText(resp.httpStatus), resp.httpStatus)
 }

@@ -363,8 +363,14 @@ func parseFunctionError(body []byte) (message, typ string) {
 			return "", ""
 		}
 	}
-	_ = json.Unmarshal(obj["errorMessage"], &message)
-	_ = json.Unmarshal(obj["errorType"], &typ)
+	// A member that is not a JSON string still marks a failure: it is kept
+	// as its raw text rather than lost, so that Failed stays true.
+	if hasMsg && json.Unmarshal(obj["errorMessage"], &message) != nil {
+		message = string(obj["errorMessage"])
+	}
+	if hasType && json.Unmarshal(obj["errorType"], &typ) != nil {
+		typ = string(obj["errorType"])
+	}
 	return message, typ
 }
 

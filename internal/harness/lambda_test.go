@@ -179,8 +179,11 @@ func TestLambda(t *testing.T) {
 		if res.ErrorType != "Timeout" || res.ErrorMessage != "Task timed out after 1.00 seconds" {
 			t.Errorf("(ErrorType, ErrorMessage) = (%q, %q); want the 1-s timeout", res.ErrorType, res.ErrorMessage)
 		}
-		if res.Duration < time.Second || res.Duration > 2500*time.Millisecond {
-			t.Errorf("Duration = %v; want about 1.1 s", res.Duration)
+		// The timeout message says the emulator cut the 3-s sleep at 1 s;
+		// the duration can only confirm the lower bound, since a loaded
+		// machine stretches it.
+		if res.Duration < time.Second {
+			t.Errorf("Duration = %v; want at least the 1-s timeout", res.Duration)
 		}
 		res, err = l.Invoke(ctx, []byte(`{"after":"timeout"}`))
 		if err != nil || res.Failed() {

@@ -19,6 +19,7 @@ func TestParseFunctionError(t *testing.T) {
 		{"response with an errorMessage field", `{"errorMessage":"x","response":{}}`, "", ""},
 		{"empty", ``, "", ""},
 		{"not JSON", `<html>`, "", ""},
+		{"error members that are not strings", `{"errorMessage":5,"errorType":7}`, "5", "7"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

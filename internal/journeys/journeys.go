@@ -84,9 +84,14 @@ func (e event) attrs(kv ...string) event {
 // call invokes fn with ev and records a step; check turns the answer into a
 // decision and detail, or an error when the outcome is not the expected one.
 func (r *Runner) call(ctx context.Context, journey, fn string, ev event, check func(res harness.Result, body map[string]any) (decision, detail string, err error)) map[string]any {
-	payload, _ := json.Marshal(ev)
 	st := Step{Journey: journey, Function: fn, Source: fmt.Sprint(ev["triggerSource"])}
-	res, err := r.lambdas[fn].Invoke(ctx, payload)
+	var res harness.Result
+	payload, err := json.Marshal(ev)
+	if err == nil {
+		res, err = r.lambdas[fn].Invoke(ctx, payload)
+	} else {
+		err = fmt.Errorf("encode the event: %w", err)
+	}
 	st.Took = res.Duration
 	var body map[string]any
 	if err == nil && !res.Failed() {

@@ -71,7 +71,12 @@ func auditLogs(t *testing.T, r *Runner) {
 			lines++
 			var v map[string]any
 			if err := json.Unmarshal(line, &v); err != nil {
-				t.Errorf("%s: log line is not a JSON object: %s", fn, line)
+				t.Errorf("%s: log line is not a JSON object (%v): %s", fn, err, line)
+			}
+			// The template's alarms select on the "function" dimension by
+			// the directory name (internal/samtemplate relies on it).
+			if v["message"] == "decision" && v["function"] != fn {
+				t.Errorf("%s: decision line names function %v, want %q: %s", fn, v["function"], fn, line)
 			}
 			for _, c := range canaries {
 				if strings.Contains(string(line), c) {

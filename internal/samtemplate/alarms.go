@@ -1,62 +1,27 @@
 package samtemplate
 
 import (
-	"context"
-	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 )
 
-// Dimension names and the combinations the functions publish their EMF
-// metrics under (pkg/telemetry): an alarm on any other combination
-// watches a metric that never receives data.
-var publishedDimensionSets = [][]string{
-	{"function"},
-	{"function", "outcome"},
-	{"function", "outcome", "reason"},
-}
-
-// alwaysPublished are written on every decision line by pkg/invoke.
-var alwaysPublished = []string{"Invocations", "DurationMs"}
-
-// FunctionCode is what a function's code can publish: the name it gives
-// invoke.LoadOptions (the "function" dimension) and every string literal
-// in its package graph (metric names, outcomes, reasons are literals).
-type FunctionCode struct {
-	Package  string
-	Name     string
-	Literals map[string]bool
-}
-
-var (
-	loadOptionsName = regexp.MustCompile(`LoadOptions\(\s*\w+\s*,\s*"([A-Za-z0-9_-]+)"`)
-	stringLiteral   = regexp.MustCompile(`"([A-Za-z0-9_]+)"`)
-)
-
-// ScanFunctionCode reads the function package pkg and its dependencies in
-// this module (PackageFiles).
-func ScanFunctionCode(ctx context.Context, root, pkg string) (FunctionCode, error) {
-	files, err := PackageFiles(ctx, root, pkg)
-	if err != nil {
-		return FunctionCode{}, err
-	}
-	code := FunctionCode{Package: pkg, Literals: map[string]bool{}}
-	mainDir := strings.TrimPrefix(pkg, "./")
-	for _, f := range files {
-		if strings.HasSuffix(f.ImportPath, "/"+mainDir) {
-			if m := loadOptionsName.FindSubmatch(f.Source); m != nil {
-				code.Name = string(m[1])
-			}
-		}
-		for _, m := range stringLiteral.FindAllSubmatch(f.Source, -1) {
-			code.Literals[string(m[1])] = true
-		}
-	}
-	if code.Name == "" {
-		return code, fmt.Errorf("%s: no invoke.LoadOptions(env, \"<name>\", ...) call found", pkg)
-	}
-	return code, nil
+// Published is what the functions publish under the suite's own
+// namespace, as data taken from the code (see the template test): an alarm
+// on anything else is valid CloudWatch that never fires.
+type Published struct {
+	// DimensionSets are the dimension combinations every metric is
+	// published under (package telemetry's EMF directive).
+	DimensionSets [][]string
+	// Always are the metrics every function publishes on every decision
+	// line (package invoke).
+	Always []string
+	// Metrics maps each function's name, the "function" dimension (the
+	// name its main gives invoke.Main), to the metrics it publishes beyond
+	// Always.
+	Metrics map[string][]string
+	// Outcomes and Reasons are the values of the "outcome" and "reason"
+	// dimensions (package decision).
+	Outcomes []string
+	Reasons  []string
 }
 
 // metricRef is one metric an alarm watches.
@@ -95,12 +60,11 @@ func dimensionMap(v any) map[string]any {
 // CheckAlarmMetrics checks that every alarm watches a metric that exists:
 // on AWS/Lambda, a FunctionName of a function in this template (under the
 // same Condition); on the suite's own namespace (the MetricsNamespace
-// parameter the functions get as METRICS_NAMESPACE), a function name some
-// function passes to invoke.LoadOptions, a dimension combination the
-// functions publish, and a metric name, outcome and reason that appear in
-// that function's code. code is keyed by function name ("presignup").
-// A misspelt name is valid CloudWatch: the alarm just never fires.
-func CheckAlarmMetrics(t *Template, code map[string]FunctionCode) []Problem {
+// parameter the functions get as METRICS_NAMESPACE), a function name, a
+// dimension combination, a metric name, an outcome and a reason that pub
+// says the functions publish. A misspelt name is valid CloudWatch: the
+// alarm just never fires.
+func CheckAlarmMetrics(t *Template, pub Published) []Problem {
 	const check = "alarm"
 	var ps problems
 	nsVar := asMap(t.EnvVars(firstOr(t.Functions(), "")))["METRICS_NAMESPACE"]
@@ -115,35 +79,38 @@ func CheckAlarmMetrics(t *Template, code map[string]FunctionCode) []Problem {
 					ps.add(check, alarm, "has Condition %q, its function %s %q", t.Condition(alarm), fn, t.Condition(fn))
 				}
 			case nsVar != nil && describe(m.namespace) == describe(nsVar):
-				checkSuiteMetric(&ps, alarm, m, code)
+				checkSuiteMetric(&ps, alarm, m, pub)
 			}
 		}
 	}
 	return ps
 }
 
-func checkSuiteMetric(ps *problems, alarm string, m metricRef, code map[string]FunctionCode) {
+func checkSuiteMetric(ps *problems, alarm string, m metricRef, pub Published) {
 	const check = "alarm"
 	names := sortedKeys(m.dims)
-	if !slices.ContainsFunc(publishedDimensionSets, func(set []string) bool {
-		return slices.Equal(set, sortedCopy(names))
+	if !slices.ContainsFunc(pub.DimensionSets, func(set []string) bool {
+		return slices.Equal(sortedCopy(set), names)
 	}) {
-		ps.add(check, alarm, "dimensions %v are not a set the functions publish (%v)", names, publishedDimensionSets)
+		ps.add(check, alarm, "dimensions %v are not a set the functions publish (%v)", names, pub.DimensionSets)
 		return
 	}
 	fname, _ := m.dims["function"].(string)
-	fc, ok := code[fname]
+	metrics, ok := pub.Metrics[fname]
 	if !ok {
-		ps.add(check, alarm, "function dimension %q is no function's name (known: %v)", fname, sortedKeys(code))
+		ps.add(check, alarm, "function dimension %s is no function's name (known: %v)", describe(m.dims["function"]), sortedKeys(pub.Metrics))
 		return
 	}
-	if metric, _ := m.name.(string); !slices.Contains(alwaysPublished, metric) && !fc.Literals[metric] {
-		ps.add(check, alarm, "metric %q never appears in %s's code", metric, fc.Package)
+	if metric, _ := m.name.(string); !slices.Contains(pub.Always, metric) && !slices.Contains(metrics, metric) {
+		ps.add(check, alarm, "metric %s is not one %s publishes (%v, %v)", describe(m.name), fname, pub.Always, metrics)
 	}
-	for _, dim := range []string{"outcome", "reason"} {
-		if v, ok := m.dims[dim]; ok {
-			if s, _ := v.(string); !fc.Literals[s] {
-				ps.add(check, alarm, "%s %s never appears in %s's code", dim, describe(v), fc.Package)
+	for _, dim := range []struct {
+		name  string
+		known []string
+	}{{"outcome", pub.Outcomes}, {"reason", pub.Reasons}} {
+		if v, ok := m.dims[dim.name]; ok {
+			if s, _ := v.(string); !slices.Contains(dim.known, s) {
+				ps.add(check, alarm, "%s %s is not one the functions give", dim.name, describe(v))
 			}
 		}
 	}

@@ -1,15 +1,8 @@
 package samtemplate
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,12 +43,8 @@ func ignoredEnv(name string) bool {
 type FunctionReads struct {
 	Package string   // e.g. ./functions/presignup
 	Names   []string // sorted, unique
-	Err     error    // the package could not be scanned (not written yet, does not compile)
+	Err     error    // the configuration could not be built (no configuration known for the package)
 }
-
-// ErrNotWritten reports a function directory that does not exist yet or
-// holds no Go files.
-var ErrNotWritten = errors.New("function not written yet")
 
 // CheckEnv checks, for every function, that each variable its code reads
 // is set by the template (unless Lambda sets it, it is a local-only
@@ -89,110 +78,154 @@ func CheckEnv(t *Template, reads map[string]FunctionReads) []Problem {
 	return ps
 }
 
-// envRead matches an envconfig reader call or an os.Getenv/LookupEnv whose
-// first argument is a literal variable name: r.String("NAME", ...),
-// env.Millis("NAME", ...). A computed name ("PREFIX_"+x) is not a read of
-// one variable and is not matched.
-var envRead = regexp.MustCompile(`(?:\.(?:String|Required|Int|Millis|Duration|Bool|Enum|List)|\bos\.(?:Getenv|LookupEnv))\(\s*"([A-Z][A-Z0-9_]*)"\s*[,)]`)
+// MaxEnvironments bounds Environments: the combinations grow as the product
+// of every parameter's and condition's choices.
+const MaxEnvironments = 1 << 14
 
-// ScanEnvReads returns the variable names read, by literal name, in Go
-// source text.
-func ScanEnvReads(src []byte) []string {
-	var names []string
-	for _, m := range envRead.FindAllSubmatch(src, -1) {
-		names = append(names, string(m[1]))
+// Environments returns every environment a deployment of the template can
+// give function id, so that a test can build the function's configuration
+// under each and learn every variable its code reads, including those it
+// reads only under some settings (LEGACY_AUTH_URL only when
+// LEGACY_SOURCE=http). Each environment holds base (what Lambda itself
+// sets) and the function's variables, resolved:
+//
+//   - a literal is itself;
+//   - !Ref of a parameter takes each of its AllowedValues, else its
+//     Default, and also a non-empty value (the parameter's name) when the
+//     Default is empty or missing, since code often reads further only
+//     when a variable is set;
+//   - !Ref of a resource is its logical id (a table or secret name);
+//   - !If takes both branches, and !Ref AWS::NoValue leaves the variable
+//     unset;
+//   - any other intrinsic (!Sub, !GetAtt) is a non-empty placeholder.
+//
+// A parameter or condition used by several variables takes the same value
+// in all of them. The result is the product of every choice, ordered; it is
+// an error when it would exceed MaxEnvironments.
+func (t *Template) Environments(id string, base map[string]string) ([]map[string]string, error) {
+	vars := t.EnvVars(id)
+	choices := map[string][]string{} // "param:X" or "cond:X" → its values
+	for _, name := range sortedKeys(vars) {
+		t.collectChoices(vars[name], choices)
 	}
-	return names
+	dims := sortedKeys(choices)
+	total := 1
+	for _, d := range dims {
+		total *= len(choices[d])
+		if total > MaxEnvironments {
+			return nil, fmt.Errorf("%s: more than %d environments", id, MaxEnvironments)
+		}
+	}
+	envs := make([]map[string]string, 0, total)
+	pick := make(map[string]string, len(dims))
+	var walk func(i int)
+	walk = func(i int) {
+		if i < len(dims) {
+			for _, v := range choices[dims[i]] {
+				pick[dims[i]] = v
+				walk(i + 1)
+			}
+			return
+		}
+		env := maps.Clone(base)
+		if env == nil {
+			env = map[string]string{}
+		}
+		for name, v := range vars {
+			if s, ok := t.resolve(v, pick); ok {
+				env[name] = s
+			}
+		}
+		envs = append(envs, env)
+	}
+	walk(0)
+	return envs, nil
 }
 
-// ReadEnv lists the environment variables the function package pkg (for
-// example ./functions/presignup, relative to root) reads: it scans the
-// non-test Go files of the package and of its dependencies inside this
-// module (see PackageFiles) with ScanEnvReads.
-func ReadEnv(ctx context.Context, root, pkg string) FunctionReads {
-	out := FunctionReads{Package: pkg}
-	files, err := PackageFiles(ctx, root, pkg)
-	if err != nil {
-		out.Err = err
+// placeholder stands for a value only AWS knows at deploy time.
+const placeholder = "placeholder"
+
+func (t *Template) collectChoices(v any, choices map[string][]string) {
+	key, arg, ok := intrinsic(v)
+	if !ok {
+		return
+	}
+	switch key {
+	case "Fn::If":
+		args, _ := arg.([]any)
+		if len(args) != 3 {
+			return
+		}
+		if cond, ok := args[0].(string); ok {
+			choices["cond:"+cond] = []string{"true", "false"}
+		}
+		t.collectChoices(args[1], choices)
+		t.collectChoices(args[2], choices)
+	case "Ref":
+		name, _ := arg.(string)
+		if p := t.Parameter(name); p != nil {
+			choices["param:"+name] = parameterChoices(name, p)
+		}
+	}
+}
+
+func parameterChoices(name string, p map[string]any) []string {
+	if allowed, ok := p["AllowedValues"].([]any); ok && len(allowed) > 0 {
+		out := make([]string, len(allowed))
+		for i, a := range allowed {
+			out[i] = fmt.Sprint(a)
+		}
 		return out
 	}
-	set := map[string]bool{}
-	for _, f := range files {
-		for _, n := range ScanEnvReads(f.Source) {
-			set[n] = true
-		}
+	def, ok := p["Default"]
+	if !ok {
+		return []string{name}
 	}
-	out.Names = sortedKeys(set)
-	return out
+	if s := fmt.Sprint(def); s != "" {
+		return []string{s}
+	}
+	return []string{"", name}
 }
 
-// SourceFile is one Go file of a function's package graph.
-type SourceFile struct {
-	ImportPath string
-	Path       string
-	Source     []byte
-}
-
-// PackageFiles returns the non-test Go files of the function package pkg
-// and of every package it depends on inside this module, as go list -deps
-// selects them for the deployment target (linux/arm64, -tags lambda.norpc,nethttpomithttp2).
-// A missing package, or one without Go files yet, gives ErrNotWritten.
-func PackageFiles(ctx context.Context, root, pkg string) ([]SourceFile, error) {
-	dir := filepath.Join(root, filepath.FromSlash(pkg))
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s does not exist", ErrNotWritten, pkg)
-	}
-	if goFiles, _ := filepath.Glob(filepath.Join(dir, "*.go")); len(goFiles) == 0 {
-		return nil, fmt.Errorf("%w: %s has no Go files", ErrNotWritten, pkg)
-	}
-	module, err := modulePath(root)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc,nethttpomithttp2",
-		"-f", `{{.ImportPath}}{{"\t"}}{{.Dir}}{{range .GoFiles}}{{"\t"}}{{.}}{{end}}`, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go list -deps %s: %w: %s", pkg, err, strings.TrimSpace(stderr.String()))
-	}
-	var files []SourceFile
-	sc := bufio.NewScanner(&stdout)
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), "\t")
-		if len(fields) < 2 {
-			continue
-		}
-		importPath, pkgDir := fields[0], fields[1]
-		if importPath != module && !strings.HasPrefix(importPath, module+"/") {
-			continue
-		}
-		for _, name := range fields[2:] {
-			path := filepath.Join(pkgDir, name)
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", path, err)
-			}
-			files = append(files, SourceFile{ImportPath: importPath, Path: path, Source: src})
+// resolve is v's value under the chosen parameter values and conditions;
+// ok=false for AWS::NoValue.
+func (t *Template) resolve(v any, pick map[string]string) (string, bool) {
+	key, arg, ok := intrinsic(v)
+	if !ok {
+		switch v := v.(type) {
+		case nil:
+			return "", true
+		case string:
+			return v, true
+		case map[string]any, []any:
+			return placeholder, true
+		default:
+			return fmt.Sprint(v), true
 		}
 	}
-	return files, sc.Err()
-}
-
-// modulePath reads the module path from root/go.mod.
-func modulePath(root string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return "", fmt.Errorf("read module path: %w", err)
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`), nil
+	switch key {
+	case "Fn::If":
+		args, _ := arg.([]any)
+		if len(args) != 3 {
+			return placeholder, true
+		}
+		cond, _ := args[0].(string)
+		if pick["cond:"+cond] == "true" {
+			return t.resolve(args[1], pick)
+		}
+		return t.resolve(args[2], pick)
+	case "Ref":
+		name, _ := arg.(string)
+		switch {
+		case name == "AWS::NoValue":
+			return "", false
+		case t.Parameter(name) != nil:
+			return pick["param:"+name], true
+		case name != "":
+			return name, true // a resource's name, or a pseudo parameter
 		}
 	}
-	return "", errors.New("read module path: go.mod has no module line")
+	return placeholder, true
 }
 
 // makeTarget matches a rule line "build-X:" (optionally "build-X: ; recipe").

@@ -2,6 +2,7 @@ package samtemplate
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +31,13 @@ func FuzzChecks(f *testing.F) {
 			c.Run(tpl)
 		}
 		CheckEnv(tpl, map[string]FunctionReads{})
-		CheckAlarmMetrics(tpl, fakeCode)
+		CheckAlarmMetrics(tpl, fakePublished)
+		for _, fn := range tpl.Functions() {
+			// The one error is the bound on the number of combinations.
+			if _, err := tpl.Environments(fn, nil); err != nil && !strings.Contains(err.Error(), "environments") {
+				t.Errorf("Environments(%s): %v", fn, err)
+			}
+		}
 		CheckMakefileTargets(tpl, map[string]string{})
 		_ = tpl.Clone()
 	})

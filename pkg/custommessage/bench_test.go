@@ -1,20 +1,21 @@
-package custommessage
+package custommessage_test
 
 import (
 	"bytes"
 	"context"
-	"log/slog"
+	"io"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
-	"github.com/cognito-triggers/suite/pkg/triggers"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/custommessage"
+	"github.com/cognito-triggers/suite/pkg/decision"
 )
 
 // BenchmarkHandler measures the whole invocation, raw event bytes to raw
-// response bytes, decision line included (to a discarding writer), for the
+// response bytes through invoke.New as main builds it (strict decode,
+// decision, encode), decision line included (to a discarding writer), for the
 // most frequent message (SignUp) and the largest (AdminCreateUser, with a
 // greeting name) in both locales, email customised. Target: under 50 µs.
 //
@@ -28,11 +29,10 @@ func BenchmarkHandler(b *testing.B) {
 		{"AdminCreateUser", "custommessage-admin-create-user.json"},
 	} {
 		for _, locale := range []string{"en", "zh-CN"} {
-			in := event(b, fx.file, setAttrs(map[string]any{"locale": locale}))
-			cfg := Config{Message: brand, CustomizeEmail: true}
+			in := testevent.Load(b, fx.file, testevent.SetAttr("locale", locale))
+			cfg := custommessage.Config{Message: brand, CustomizeEmail: true}
 			b.Run(fx.name+"/"+locale, func(b *testing.B) {
-				h := invoke.New(invoke.Options{Function: "custommessage", Trigger: triggers.TriggerCustomMessage,
-					Logger: telemetry.NewLogger(discard{}, slog.LevelInfo)}, New(cfg, r).Decide)
+				h := handler(b, cfg, r, io.Discard)
 				ctx := context.Background()
 				b.ReportAllocs()
 				b.SetBytes(int64(len(in)))
@@ -49,7 +49,7 @@ func BenchmarkHandler(b *testing.B) {
 				if _, err := handler(b, cfg, r, &logs).Invoke(ctx, in); err != nil {
 					b.Fatal(err)
 				}
-				if line := lastDecision(b, &logs); line["outcome"] != OutcomeRendered || line["locale"] != locale {
+				if line := lastDecision(b, &logs); line["outcome"] != string(decision.OutcomeRendered) || line["locale"] != locale {
 					b.Fatalf("benchmarked path: %v", line)
 				}
 			})

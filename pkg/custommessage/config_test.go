@@ -1,12 +1,16 @@
-package custommessage
+package custommessage_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/custommessage"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/message"
 )
@@ -20,14 +24,14 @@ func goodEnv() map[string]string {
 
 func TestLoadDefaults(t *testing.T) {
 	r := envconfig.New(getenv(goodEnv()))
-	cfg, rend := Load(r)
+	cfg, rend := custommessage.Load(r)
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if rend == nil {
 		t.Fatal("no renderer for a valid configuration")
 	}
-	want := Config{Message: message.Config{AppName: "Acme", AppURL: "https://app.example.com", SupportEmail: "support@example.com", DefaultLocale: "en"}}
+	want := custommessage.Config{Message: message.Config{AppName: "Acme", AppURL: "https://app.example.com", SupportEmail: "support@example.com", DefaultLocale: "en"}}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
@@ -41,10 +45,10 @@ func TestLoadSettings(t *testing.T) {
 	e["APP_URL"] = "http://localhost:3000/" // local development
 	e["DEFAULT_LOCALE"] = "en-US"
 	e["CUSTOMIZE_EMAIL"] = "true"
-	e["EMAIL_VERIFICATION_OPTION"] = EmailOptionLink
+	e["EMAIL_VERIFICATION_OPTION"] = custommessage.EmailOptionLink
 	e["MESSAGE_TEMPLATES_DIR"] = "../message/testdata/custom-templates/valid"
 	r := envconfig.New(getenv(e))
-	cfg, rend := Load(r)
+	cfg, rend := custommessage.Load(r)
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +98,7 @@ func TestLoadErrors(t *testing.T) {
 				e[k] = v
 			}
 			r := envconfig.New(getenv(e))
-			_, rend := Load(r)
+			_, rend := custommessage.Load(r)
 			err := r.Err()
 			if err == nil || rend != nil {
 				t.Fatalf("Load accepted it (renderer %v)", rend != nil)
@@ -115,16 +119,82 @@ func TestLoadedRendererServes(t *testing.T) {
 	e["APP_NAME"] = "Zebra Cloud"
 	e["CUSTOMIZE_EMAIL"] = "true"
 	r := envconfig.New(getenv(e))
-	cfg, rend := Load(r)
+	cfg, rend := custommessage.Load(r)
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := handler(t, cfg, rend, nil).Invoke(context.Background(), readFixture(t, "custommessage-signup.json"))
+	out, err := handler(t, cfg, rend, nil).Invoke(context.Background(), testevent.Raw(t, "custommessage-signup.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := responseOutput(t, out)
 	if !strings.Contains(got.SMSMessage, "Zebra Cloud") || !strings.Contains(got.EmailSubject, "Zebra Cloud") {
 		t.Errorf("branding not applied: %+v", got)
+	}
+}
+
+// TestConfigureFallsBackOnAConfigError: a function whose configuration is
+// broken does not fail its cold start, which would fail every sign-up until
+// the next deploy. Configure returns the error, naming every problem, and a
+// Decider that answers every event with the pool's own message, the
+// response as received, with reason config_error and RenderFailures 1 so
+// that the render-failure alarm fires.
+func TestConfigureFallsBackOnAConfigError(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit map[string]string
+		want []string
+	}{
+		{"nothing set", map[string]string{"APP_NAME": "", "APP_URL": "", "SUPPORT_EMAIL": ""}, []string{"APP_NAME", "APP_URL", "SUPPORT_EMAIL"}},
+		{"app name too long for an SMS", map[string]string{"APP_NAME": strings.Repeat("W", 47)}, []string{"APP_NAME", "sms.txt"}},
+		{"broken templates and a typo", map[string]string{"MESSAGE_TEMPLATES_DIR": "../message/testdata/custom-templates/broken", "CUSTOMIZE_EMAIL": "ture"},
+			[]string{"MESSAGE_TEMPLATES_DIR", "CUSTOMIZE_EMAIL"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := goodEnv()
+			for k, v := range tt.edit {
+				e[k] = v
+			}
+			d, err := custommessage.Configure(envconfig.New(getenv(e)))
+			if err == nil {
+				t.Fatal("Configure accepted a broken configuration")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not name %s:\n%v", w, err)
+				}
+			}
+			if d == nil {
+				t.Fatal("Configure returned no Decider: the function would have nothing to answer with")
+			}
+			var logs bytes.Buffer
+			h := handlerFor(d, &logs)
+			for _, fx := range fixtures {
+				in := testevent.Raw(t, fx)
+				out, ierr := h.Invoke(context.Background(), in)
+				if ierr != nil {
+					t.Fatalf("%s: Invoke failed (%v): a message must never be blocked", fx, ierr)
+				}
+				assertUnchanged(t, in, out)
+				line := lastDecision(t, &logs)
+				assertFallbackLine(t, line, decision.ReasonConfigError)
+			}
+		})
+	}
+}
+
+// TestConfigureServes: with a good configuration Configure returns the
+// rendering Decider and no error.
+func TestConfigureServes(t *testing.T) {
+	d, err := custommessage.Configure(envconfig.New(getenv(goodEnv())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	if _, err := handlerFor(d, &logs).Invoke(context.Background(), testevent.Raw(t, "custommessage-signup.json")); err != nil {
+		t.Fatal(err)
+	}
+	if line := lastDecision(t, &logs); line["outcome"] != string(decision.OutcomeRendered) {
+		t.Errorf("decision line %v, want rendered", line)
 	}
 }

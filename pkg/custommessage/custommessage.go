@@ -4,44 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/emailgate"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
-	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
 	"github.com/cognito-triggers/suite/pkg/message"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
-)
-
-// Outcomes of a decision (the "outcome" dimension).
-const (
-	// OutcomeRendered: the response carries the branded message.
-	OutcomeRendered = "rendered"
-	// OutcomeDefaultMessage: the event went back unchanged and Cognito sends
-	// the pool's configured message.
-	OutcomeDefaultMessage = "default_message"
-)
-
-// Reasons for OutcomeDefaultMessage (the "reason" dimension).
-const (
-	// ReasonMissingCodeParameter: the request has no codeParameter, or an
-	// empty one, so there is nothing to put the code in place of.
-	ReasonMissingCodeParameter = "missing_code_parameter"
-	// ReasonInvalidPlaceholder: a placeholder is unsafe to insert verbatim
-	// (markup, braces inside) or the usernameParameter an invitation needs is
-	// missing (message.ErrPlaceholder).
-	ReasonInvalidPlaceholder = "invalid_placeholder"
-	// ReasonMalformedRequest: the request or its userAttributes cannot be
-	// read (a duplicate or case-variant key, a value of the wrong type).
-	ReasonMalformedRequest = "malformed_request"
-	// ReasonRenderFailed: any other failure: a template error, an output that
-	// fails message.Check, a panic.
-	ReasonRenderFailed = "render_failed"
 )
 
 // Values of EMAIL_VERIFICATION_OPTION, as the pool's
@@ -51,12 +24,26 @@ const (
 	EmailOptionLink = "CONFIRM_WITH_LINK"
 )
 
+// The metrics every decision writes, each 0 or 1, so that each series has a
+// data point per invocation and its average is a rate. template.yaml alarms
+// on RenderFailures.
+const (
+	MetricRendered       = "Rendered"
+	MetricRenderFailures = "RenderFailures"
+)
+
+// MetricNames lists the metrics the decision writes, for the template's
+// cross-checks.
+func MetricNames() []string { return []string{MetricRendered, MetricRenderFailures} }
+
 // Renderer renders one message; *message.Renderer implements it.
 type Renderer interface {
 	Render(message.Input) (message.Output, error)
 	// Locale resolves a user's locale attribute to a template locale.
 	Locale(userLocale string) string
 }
+
+var _ Renderer = (*message.Renderer)(nil)
 
 // Config is the custom message configuration.
 type Config struct {
@@ -94,11 +81,11 @@ func LoadConfig(r *envconfig.Reader) Config {
 // Load reads the configuration and builds the renderer, which parses every
 // template and renders each with hostile sample input (message.New). A
 // broken template, a branding that pushes an SMS past 140 characters or an
-// invalid APP_URL is recorded on r like any other bad variable, so the cold
-// start fails with one error listing every problem instead of a user's
-// message failing later. The templates are checked even when another
-// variable is wrong, so that one deploy attempt reports everything; the
-// renderer is nil when anything recorded on r is wrong.
+// invalid APP_URL is recorded on r like any other bad variable, so that one
+// error lists every problem instead of a user's message failing later. The
+// templates are checked even when another variable is wrong, so that one
+// deploy attempt reports everything; the renderer is nil when anything
+// recorded on r is wrong.
 func Load(r *envconfig.Reader) (Config, *message.Renderer) {
 	c := LoadConfig(r)
 	m := c.Message
@@ -138,81 +125,94 @@ var envNames = strings.NewReplacer(
 	"AppName", "APP_NAME", "AppURL", "APP_URL", "SupportEmail", "SUPPORT_EMAIL",
 	"DefaultLocale", "DEFAULT_LOCALE", "TemplatesDir", "MESSAGE_TEMPLATES_DIR")
 
+// Deps are what a Decider renders with.
+type Deps struct {
+	// Renderer is built once, at cold start (Load); required.
+	Renderer Renderer
+}
+
 // Decider is the custom message decision.
 type Decider struct {
-	cfg  Config
-	r    Renderer
-	bufs sync.Pool // *[]byte response buffers; WithResponse copies out of them
+	cfg Config
+	r   Renderer
+	// broken, when set, is the configuration error the cold start found:
+	// every message then falls back to the pool's own.
+	broken error
 }
 
-// New returns a Decider rendering with r (built once, at cold start).
-func New(cfg Config, r Renderer) *Decider {
-	d := &Decider{cfg: cfg, r: r}
-	d.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
-	return d
+// New returns a Decider rendering with deps.Renderer.
+func New(cfg Config, deps Deps) (*Decider, error) {
+	if deps.Renderer == nil {
+		return nil, errors.New("custommessage: Deps.Renderer is nil")
+	}
+	return &Decider{cfg: cfg, r: deps.Renderer}, nil
 }
 
-// The request members and user attributes the decision reads.
-var (
-	requestFields = []string{"userAttributes", "codeParameter", "usernameParameter", "linkParameter"}
-	// attributeNames: the locale, then the greeting candidates in the order
-	// package message tries them. Other attributes are never read.
-	attributeNames = []string{"locale", "given_name", "name", "nickname"}
-)
+// Configure is the cold start: it reads the configuration from r, builds
+// and checks the renderer (Load) and returns the Decider. When anything is
+// wrong it returns the error, naming every problem, together with a Decider
+// that answers every event with the pool's own message (see "A broken
+// configuration" in the package documentation); the Decider is never nil.
+func Configure(r *envconfig.Reader) (*Decider, error) {
+	cfg, rend := Load(r)
+	err := r.Err()
+	if err == nil && rend == nil {
+		err = errors.New("custommessage: no renderer was built")
+	}
+	if err != nil {
+		return &Decider{cfg: cfg, broken: err}, err
+	}
+	return New(cfg, Deps{Renderer: rend})
+}
 
-// Metrics written on every decision line, so each series has a data point
-// per invocation and a rate is a plain average.
-var (
-	renderedMetrics = []telemetry.Metric{{Name: "Rendered", Unit: telemetry.Count, Value: 1}, {Name: "RenderFailures", Unit: telemetry.Count, Value: 0}}
-	fallbackMetrics = []telemetry.Metric{{Name: "Rendered", Unit: telemetry.Count, Value: 0}, {Name: "RenderFailures", Unit: telemetry.Count, Value: 1}}
-)
+// errBroken is the cause logged with every fallback of a Decider whose
+// configuration is broken. The problems themselves are on the cold start's
+// log line: repeating them on every decision line would only make each
+// line longer.
+var errBroken = errors.New("the configuration is invalid: the cold start logged every problem")
 
-// Decide implements invoke.DecideFunc. It never returns an error: see
-// "Never block a message" in the package documentation.
-func (d *Decider) Decide(_ context.Context, ev *triggers.Envelope) (dec invoke.Decision) {
+// greetingAttributes are the user attributes the renderer may greet by, in
+// the order package message tries them; besides them the decision reads
+// only "locale". Other attributes are never read.
+var greetingAttributes = [...]string{"given_name", "name", "nickname"}
+
+// Decide implements invoke.DecideFunc. It never refuses: see "Never block a
+// message" in the package documentation.
+func (d *Decider) Decide(_ context.Context, ev *triggers.CustomMessage) (res decision.Result) {
+	if d.broken != nil {
+		return fallback(decision.ReasonConfigError, errBroken)
+	}
+	received := ev.Response
 	defer func() {
 		// Last resort: a bug here must cost the branded message, not the
 		// user's sign-up. The panic value may quote event data; only its
 		// type is logged.
 		if p := recover(); p != nil {
-			dec = fallback(ev, ReasonRenderFailed, fmt.Errorf("panic of type %T", p))
+			ev.Response = received
+			res = fallback(decision.ReasonRenderFailed, fmt.Errorf("panic of type %T", p))
 		}
 	}()
 
-	var req [4][]byte
-	if err := triggers.Fields(ev.Request, requestFields, req[:]); err != nil {
-		return fallback(ev, ReasonMalformedRequest, err)
+	req := &ev.Request
+	if req.CodeParameter == "" {
+		return fallback(decision.ReasonMissingCodeParameter, errors.New("request has no codeParameter"))
 	}
-	var attrs [4]string
-	if err := triggers.Strings(req[0], attributeNames, attrs[:]); err != nil {
-		return fallback(ev, ReasonMalformedRequest, fmt.Errorf("userAttributes: %w", err))
-	}
-	var params [3]string // codeParameter, usernameParameter, linkParameter
-	for i, v := range req[1:] {
-		s, err := optionalString(v)
-		if err != nil {
-			return fallback(ev, ReasonMalformedRequest, fmt.Errorf("%s: %w", requestFields[i+1], err))
-		}
-		params[i] = s
-	}
-	if params[0] == "" {
-		return fallback(ev, ReasonMissingCodeParameter, errors.New("request has no codeParameter"))
-	}
-
 	in := message.Input{
-		Source:            ev.TriggerSource,
-		Locale:            d.r.Locale(attrs[0]),
-		CodeParameter:     params[0],
-		UsernameParameter: params[1],
-		UserName:          ev.UserName,
+		Source:        ev.TriggerSource,
+		Locale:        d.r.Locale(req.UserAttributes.Get("locale")),
+		CodeParameter: req.CodeParameter,
+		UserName:      ev.UserName,
+	}
+	if req.UsernameParameter != nil {
+		in.UsernameParameter = *req.UsernameParameter
 	}
 	if d.cfg.LinkVerification {
-		in.LinkParameter = params[2]
+		in.LinkParameter = req.LinkParameter
 	}
-	for i, name := range attributeNames[1:] {
-		if v := attrs[i+1]; v != "" {
+	for _, name := range greetingAttributes {
+		if v := req.UserAttributes.Get(name); v != "" {
 			if in.Attributes == nil {
-				in.Attributes = make(map[string]string, len(attributeNames)-1)
+				in.Attributes = make(map[string]string, len(greetingAttributes))
 			}
 			in.Attributes[name] = v
 		}
@@ -226,71 +226,123 @@ func (d *Decider) Decide(_ context.Context, ev *triggers.Envelope) (dec invoke.D
 		err = message.Check(in, out)
 	}
 	if err != nil {
-		reason := ReasonRenderFailed
+		reason := decision.ReasonRenderFailed
 		if errors.Is(err, message.ErrPlaceholder) {
-			reason = ReasonInvalidPlaceholder
+			reason = decision.ReasonInvalidPlaceholder
 		}
-		return fallback(ev, reason, err)
+		return fallback(reason, err)
 	}
 
-	logAttrs := make([]slog.Attr, 2, 3)
-	logAttrs[0] = slog.String("locale", in.Locale)
-	logAttrs[1] = slog.Int("smsLength", utf8.RuneCountInString(out.SMSMessage))
+	// The email fields stay null unless CustomizeEmail: null keeps the
+	// pool's own email, and a pool that does not send through SES fails the
+	// whole request when either is set.
+	ev.Response.SMSMessage = &out.SMSMessage
+	ev.Response.EmailMessage, ev.Response.EmailSubject = nil, nil
+	facts := make([]decision.Fact, 2, 3)
+	facts[0] = decision.String("locale", in.Locale)
+	facts[1] = decision.Int("smsLength", utf8.RuneCountInString(out.SMSMessage))
 	if d.cfg.CustomizeEmail {
-		logAttrs = append(logAttrs, slog.Int("emailLength", utf8.RuneCountInString(out.EmailMessage)))
+		ev.Response.EmailMessage, ev.Response.EmailSubject = &out.EmailMessage, &out.EmailSubject
+		facts = append(facts, decision.Int("emailLength", utf8.RuneCountInString(out.EmailMessage)))
 	}
-	return invoke.Decision{
-		Outcome:  OutcomeRendered,
-		Response: d.respond(ev, &out),
-		Attrs:    logAttrs,
-		Metrics:  renderedMetrics,
+	return decision.Result{Outcome: decision.OutcomeRendered, Facts: facts, Metrics: metrics(true)}
+}
+
+// MalformedRequest is the custom message trigger's answer to an event whose
+// header is fine but whose request or response does not decode (a
+// duplicate or case-variant member, a value of the wrong type): the event
+// goes back as received, so that Cognito sends the pool's own message. Set
+// it as invoke.Options.MalformedRequest.
+func MalformedRequest(err error) decision.Result {
+	return fallback(decision.ReasonMalformedRequest, requestProblem(err))
+}
+
+// fallback is the Result for a message this trigger leaves to the pool:
+// the response stays as received (its fields arrive null, and null makes
+// Cognito send the message configured on the pool). cause is logged; it
+// names fields, templates and rules, never event values.
+func fallback(reason decision.Reason, cause error) decision.Result {
+	return decision.Result{
+		Outcome: decision.OutcomeDefaultMessage,
+		Reason:  reason,
+		Facts:   []decision.Fact{decision.String("cause", cause.Error())},
+		Metrics: metrics(false),
 	}
 }
 
-// respond splices the three response fields into the event. The email
-// fields are null unless CustomizeEmail: null keeps the pool's own email.
-func (d *Decider) respond(ev *triggers.Envelope, out *message.Output) []byte {
-	bp := d.bufs.Get().(*[]byte)
-	b := append((*bp)[:0], `{"smsMessage":`...)
-	b = jsonscan.AppendString(b, out.SMSMessage)
-	if d.cfg.CustomizeEmail {
-		b = append(b, `,"emailMessage":`...)
-		b = jsonscan.AppendString(b, out.EmailMessage)
-		b = append(b, `,"emailSubject":`...)
-		b = jsonscan.AppendString(b, out.EmailSubject)
-		b = append(b, '}')
-	} else {
-		b = append(b, `,"emailMessage":null,"emailSubject":null}`...)
-	}
-	resp := ev.WithResponse(b)
-	if cap(b) <= 64<<10 {
-		*bp = b
-		d.bufs.Put(bp)
-	}
-	return resp
-}
-
-// fallback returns the event as received: its response fields are null, so
-// Cognito sends the message configured on the pool. cause is logged; it
-// names fields and rules, never event values.
-func fallback(ev *triggers.Envelope, reason string, cause error) invoke.Decision {
-	return invoke.Decision{
-		Outcome:  OutcomeDefaultMessage,
-		Reason:   reason,
-		Response: ev.Raw(),
-		Attrs:    []slog.Attr{slog.String("cause", cause.Error())},
-		Metrics:  fallbackMetrics,
+func metrics(rendered bool) []decision.Metric {
+	return []decision.Metric{
+		decision.Counter(MetricRendered, rendered),
+		decision.Counter(MetricRenderFailures, !rendered),
 	}
 }
 
-// optionalString reads a request member that is a string or null/absent
-// (usernameParameter is null except for AdminCreateUser).
-func optionalString(v []byte) (string, error) {
-	if v == nil || jsonscan.IsNull(v) {
-		return "", nil
+// requestProblem says where the request or response failed to decode and
+// what kind of problem it was, and nothing else: the decoder's own text
+// can quote a value (a code, a name) or a member name that the caller
+// chose (clientMetadata's keys are the app's), and the cause is logged.
+func requestProblem(err error) error {
+	var se *json.SemanticError
+	var ye *jsontext.SyntacticError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("%s: %s", place(se.JSONPointer), wrongType(se))
+	case errors.As(err, &ye) && errors.Is(ye.Err, jsontext.ErrDuplicateName):
+		return fmt.Errorf("%s: a member name appears twice", place(ye.JSONPointer))
+	case errors.As(err, &ye):
+		return fmt.Errorf("%s: not valid JSON", place(ye.JSONPointer))
 	}
-	if jsonscan.KindOf(v) != jsonscan.KindString {
-		return "", errors.New("is not a string")
+	// The only other way a request fails to decode: a member whose name
+	// differs from a known one only in case or by a Unicode fold.
+	return errors.New("request or response: a member name is a case variant of a known one")
+}
+
+// knownMembers are the request and response members a cause may name.
+var knownMembers = map[string]bool{
+	"request": true, "response": true, "userAttributes": true, "clientMetadata": true,
+	"codeParameter": true, "usernameParameter": true, "linkParameter": true,
+	"smsMessage": true, "emailMessage": true, "emailSubject": true,
+}
+
+// place renders a JSON pointer as a dotted path of known member names,
+// with "*" for any other.
+func place(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		if !knownMembers[tok] {
+			tok = "*"
+		}
+		b.WriteString(tok)
 	}
-	return jsonscan.String(v)
+	if b.Len() == 0 {
+		return "event"
+	}
+	return b.String()
+}
+
+// wrongType describes a value the decoder could not read into its field,
+// by the JSON kind and the Go type only.
+func wrongType(se *json.SemanticError) string {
+	kind := "value"
+	switch se.JSONKind {
+	case 'n':
+		kind = "null"
+	case 'f', 't':
+		kind = "boolean"
+	case '"':
+		kind = "string"
+	case '0':
+		kind = "number"
+	case '{', '}':
+		kind = "object"
+	case '[', ']':
+		kind = "array"
+	}
+	if se.GoType == nil {
+		return "a JSON " + kind + " of the wrong type"
+	}
+	return "a JSON " + kind + " cannot be read as " + se.GoType.String()
 }

@@ -1,4 +1,4 @@
-package custommessage
+package custommessage_test
 
 import (
 	"bytes"
@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/cognito-triggers/suite/internal/fakes"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/custommessage"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/message"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
@@ -45,63 +47,36 @@ func testRenderer(tb testing.TB) *message.Renderer {
 	return r
 }
 
-// readFixture returns events/<name>.
-func readFixture(tb testing.TB, name string) []byte {
+// Handler is the function as Lambda runs it, minus the runtime.
+type Handler = invoke.Handler[triggers.CustomMessage, *triggers.CustomMessage]
+
+// handler builds the function as main does: the Decider behind invoke,
+// with MalformedRequest set.
+func handler(tb testing.TB, cfg custommessage.Config, r custommessage.Renderer, logs io.Writer) *Handler {
 	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return raw
-}
-
-// event returns a fixture, edited through its decoded form when edit is set.
-func event(tb testing.TB, name string, edit func(ev map[string]any)) []byte {
-	tb.Helper()
-	raw := readFixture(tb, name)
-	if edit == nil {
-		return raw
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		tb.Fatal(err)
-	}
-	edit(ev)
-	out, err := json.Marshal(ev)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
-}
-
-// request returns the event's request object.
-func request(ev map[string]any) map[string]any { return ev["request"].(map[string]any) }
-
-// setAttrs sets user attributes (a nil value deletes one).
-func setAttrs(attrs map[string]any) func(map[string]any) {
-	return func(ev map[string]any) {
-		ua := request(ev)["userAttributes"].(map[string]any)
-		for k, v := range attrs {
-			if v == nil {
-				delete(ua, k)
-				continue
-			}
-			ua[k] = v
-		}
-	}
-}
-
-// handler is the function as Lambda runs it, minus the runtime.
-func handler(tb testing.TB, cfg Config, r Renderer, logs io.Writer) *invoke.Handler {
-	tb.Helper()
-	if logs == nil {
-		logs = io.Discard
-	}
 	if cfg.Message == (message.Config{}) {
 		cfg.Message = brand
 	}
-	return invoke.New(invoke.Options{Function: "custommessage", Trigger: triggers.TriggerCustomMessage,
-		Logger: telemetry.NewLogger(logs, slog.LevelInfo)}, New(cfg, r).Decide)
+	d, err := custommessage.New(cfg, custommessage.Deps{Renderer: r})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return handlerFor(d, logs)
+}
+
+// handlerFor puts invoke in front of d.
+func handlerFor(d *custommessage.Decider, logs io.Writer) *Handler {
+	if logs == nil {
+		logs = io.Discard
+	}
+	return invoke.New[triggers.CustomMessage](invoke.Options{Function: "custommessage",
+		Logger: telemetry.NewLogger(logs, slog.LevelInfo), MalformedRequest: custommessage.MalformedRequest}, d.Decide)
+}
+
+// fakeRenderer is a Renderer that renders with render and resolves every
+// locale to "en".
+func fakeRenderer(render func(message.Input) (message.Output, error)) *fakes.Renderer {
+	return &fakes.Renderer{RenderFn: render, LocaleFn: func(string) string { return "en" }}
 }
 
 // decoded unmarshals a JSON object.
@@ -138,15 +113,21 @@ func lastDecision(tb testing.TB, logs *bytes.Buffer) map[string]any {
 	return lines[0]
 }
 
-// wantInput is what the handler should have passed to the renderer for
-// event in, worked out with the reference decoder rather than the
-// handler's own reading.
-func wantInput(tb testing.TB, in []byte, cfg Config) message.Input {
+// marshal encodes v for a test's assertions.
+func marshal(tb testing.TB, v any) []byte {
 	tb.Helper()
-	ev, err := triggers.DecodeCustomMessage(in)
+	b, err := json.Marshal(v)
 	if err != nil {
-		tb.Fatalf("reference decoder: %v", err)
+		tb.Fatal(err)
 	}
+	return b
+}
+
+// wantInput is what the handler should have passed to the renderer for
+// event in, worked out from the typed event rather than from the Decider.
+func wantInput(tb testing.TB, in []byte, cfg custommessage.Config) message.Input {
+	tb.Helper()
+	ev := testevent.Decode[triggers.CustomMessage](tb, in)
 	mi := message.Input{
 		Source:        ev.TriggerSource,
 		Locale:        ev.Request.UserAttributes.Get("locale"),
@@ -208,21 +189,6 @@ func fields(o message.Output) map[string]string {
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
-
-// fakeRenderer is a Renderer with injected behaviour.
-type fakeRenderer struct {
-	renderFn func(message.Input) (message.Output, error)
-}
-
-func (f fakeRenderer) Render(in message.Input) (message.Output, error) { return f.renderFn(in) }
-func (f fakeRenderer) Locale(string) string                            { return "en" }
-
-var _ Renderer = fakeRenderer{}
-var _ Renderer = (*message.Renderer)(nil)
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // TestMain shortens the minimisation of new fuzz inputs unless the command
 // line sets -fuzzminimizetime. An event is several hundred bytes, Go's

@@ -32,7 +32,16 @@ var ErrThrottled = errors.New("throttled")
 // says. It reads AWS SDK errors (their error code), HTTP status errors
 // (anything with an HTTPStatusCode method) and network timeouts, without
 // depending on the SDK.
-func Classify(ctx context.Context, err error) Failure {
+func Classify(ctx context.Context, err error) (f Failure) {
+	// A dependency may return an error whose methods panic (a typed-nil
+	// *url.Error or *net.OpError in an error interface, the classic Go
+	// mistake): that is still the dependency's failure, not a bug of the
+	// decision, and must not turn into a panic.
+	defer func() {
+		if recover() != nil {
+			f = Other
+		}
+	}()
 	var ne net.Error
 	switch {
 	case ctx != nil && ctx.Err() != nil,

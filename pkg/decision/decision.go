@@ -51,7 +51,7 @@ type Fact struct {
 }
 
 // String, Bool, Int and Group build facts.
-func String(key, value string) Fact   { return Fact{key, value} }
+func String(key, value string) Fact    { return Fact{key, value} }
 func Bool(key string, value bool) Fact { return Fact{key, value} }
 func Int(key string, value int) Fact   { return Fact{key, value} }
 func Group(key string, facts ...Fact) Fact {

@@ -6,11 +6,18 @@
 // discovering the problems one cold start at a time. Reader therefore never
 // stops at the first problem: each accessor records what is wrong and returns
 // a usable zero value, and Err joins them all.
+//
+// A Reader also remembers the name of every variable it was asked for
+// (Names), set or not, so that a test can build a function's configuration
+// the way its main does and compare what the code reads with what the
+// deployment template sets, computed names ("AWS_ENDPOINT_URL_"+service)
+// included.
 package envconfig
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +28,30 @@ import (
 type Reader struct {
 	getenv   func(string) string
 	problems []error
+	read     map[string]bool
 }
 
 // New returns a Reader over getenv.
-func New(getenv func(string) string) *Reader { return &Reader{getenv: getenv} }
+func New(getenv func(string) string) *Reader {
+	return &Reader{getenv: getenv, read: map[string]bool{}}
+}
+
+// get reads one variable and remembers that it was asked for.
+func (r *Reader) get(name string) string {
+	r.read[name] = true
+	return r.getenv(name)
+}
+
+// Names returns, sorted, the name of every variable read so far through
+// any accessor, whether it was set or not.
+func (r *Reader) Names() []string {
+	names := make([]string, 0, len(r.read))
+	for n := range r.read {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // Err returns nil when every read succeeded, else one error naming each bad
 // variable.
@@ -42,7 +69,7 @@ func (r *Reader) Fail(name, format string, args ...any) {
 
 // String returns the trimmed value, or def when unset or blank.
 func (r *Reader) String(name, def string) string {
-	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+	if v := strings.TrimSpace(r.get(name)); v != "" {
 		return v
 	}
 	return def
@@ -50,7 +77,7 @@ func (r *Reader) String(name, def string) string {
 
 // Required returns the trimmed value and records a problem when it is unset.
 func (r *Reader) Required(name string) string {
-	v := strings.TrimSpace(r.getenv(name))
+	v := strings.TrimSpace(r.get(name))
 	if v == "" {
 		r.Fail(name, "is required")
 	}
@@ -60,7 +87,7 @@ func (r *Reader) Required(name string) string {
 // List splits a comma-separated value into trimmed, non-empty entries.
 func (r *Reader) List(name string) []string {
 	var out []string
-	for _, part := range strings.Split(r.getenv(name), ",") {
+	for _, part := range strings.Split(r.get(name), ",") {
 		if p := strings.TrimSpace(part); p != "" {
 			out = append(out, p)
 		}
@@ -139,7 +166,7 @@ func (r *Reader) Bool(name string, def bool) bool {
 	case "false", "0", "no":
 		return false
 	default:
-		r.Fail(name, "%q is not true or false", r.getenv(name))
+		r.Fail(name, "%q is not true or false", r.get(name))
 		return def
 	}
 }

@@ -62,3 +62,30 @@ func TestReaderValues(t *testing.T) {
 		t.Errorf("Err() = %v, want nil", err)
 	}
 }
+
+// TestReaderNames: every accessor records the name it was asked for, set
+// or not, and computed names are recorded like literal ones; Fail (a
+// caller's own cross-field check) reads nothing.
+func TestReaderNames(t *testing.T) {
+	r := New(env(map[string]string{"SET": "x", "AWS_ENDPOINT_URL_DYNAMODB": "http://localhost"}))
+	r.String("SET", "")
+	r.Required("UNSET_REQUIRED")
+	r.List("L")
+	r.Enum("E", "a", "a", "b")
+	r.Int("I", 0, 0, 1)
+	r.Millis("M", 0, 0, time.Second)
+	r.Duration("D", 0, 0, time.Second)
+	r.Bool("B", false)
+	r.Bool("B", false) // read twice, listed once
+	for _, svc := range []string{"DYNAMODB", "SECRETS_MANAGER"} {
+		r.String("AWS_ENDPOINT_URL_"+svc, "")
+	}
+	r.Fail("CROSS_FIELD", "is wrong")
+	want := []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "B", "D", "E", "I", "L", "M", "SET", "UNSET_REQUIRED"}
+	if diff := cmp.Diff(want, r.Names()); diff != "" {
+		t.Errorf("Names (-want +got):\n%s", diff)
+	}
+	if got := New(env(nil)).Names(); len(got) != 0 {
+		t.Errorf("a fresh Reader's Names() = %v, want none", got)
+	}
+}

@@ -13,10 +13,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/cognito-triggers/suite/pkg/budget"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/secretcache"
+	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 // MaxBodyBytes caps a legacy response. A profile is a few hundred bytes;
@@ -138,35 +142,50 @@ func isLoopback(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
+// verifyRequest and lookupRequest are the protocol's request bodies.
+type verifyRequest struct {
+	Username string            `json:"username"`
+	Password triggers.Password `json:"password"`
+}
+
+type lookupRequest struct {
+	Username string `json:"username"`
+}
+
+// requestOptions encode the requests as encoding/json would: invalid UTF-8
+// (which the event decoder has already replaced) as U+FFFD, and U+2028 and
+// U+2029 escaped, so that an adapter written in JavaScript reads the same
+// string.
+var requestOptions = json.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.EscapeForJS(true))
+
 // Authenticate asks the endpoint whether password is username's.
 //
 // The POST is never retried, except once after a 401 with a refreshed key:
 // a legacy system may count failed attempts toward a lockout, so a second
 // attempt after an unclear failure could lock the user out; a 401 means
 // the endpoint refused our key before looking at the credentials.
-func (h *HTTP) Authenticate(ctx context.Context, username string, password []byte) (Answer, error) {
-	body := make([]byte, 0, 32+len(username)+len(password)+16)
-	body = append(body, `{"username":`...)
-	body = appendJSONString(body, []byte(username))
-	body = append(body, `,"password":`...)
-	body = appendJSONString(body, password)
-	body = append(body, '}')
-	return h.exchange(ctx, h.verifyURL, body, ResultInvalid, NoteInvalid, username)
+func (h *HTTP) Authenticate(ctx context.Context, username string, password triggers.Password) (Answer, error) {
+	body, err := json.Marshal(verifyRequest{Username: username, Password: password}, requestOptions)
+	if err != nil {
+		// The encoder's error could quote the password.
+		return Answer{}, fail(decision.ReasonLegacyError, errors.New("cannot encode the request"))
+	}
+	return h.exchange(ctx, h.verifyURL, body, ResultInvalid, decision.ReasonInvalidCredentials, username)
 }
 
 // Lookup asks the endpoint for username's profile, for a forgotten password.
 func (h *HTTP) Lookup(ctx context.Context, username string) (Answer, error) {
-	body := make([]byte, 0, 16+len(username)+8)
-	body = append(body, `{"username":`...)
-	body = appendJSONString(body, []byte(username))
-	body = append(body, '}')
-	return h.exchange(ctx, h.lookupURL, body, ResultNotFound, NoteNotFound, username)
+	body, err := json.Marshal(lookupRequest{Username: username}, requestOptions)
+	if err != nil {
+		return Answer{}, fail(decision.ReasonLegacyError, errors.New("cannot encode the request"))
+	}
+	return h.exchange(ctx, h.lookupURL, body, ResultNotFound, decision.ReasonNotFound, username)
 }
 
-func (h *HTTP) exchange(ctx context.Context, url string, body []byte, no, note, username string) (Answer, error) {
+func (h *HTTP) exchange(ctx context.Context, url string, body []byte, no string, note decision.Reason, username string) (Answer, error) {
 	key, err := h.keys.Get(ctx)
 	if err != nil {
-		return Answer{}, fail(ReasonSecret, err)
+		return Answer{}, secretErr(ctx, err)
 	}
 	status, resp, err := h.post(ctx, url, body, key.V.APIKey)
 	if err != nil {
@@ -175,24 +194,24 @@ func (h *HTTP) exchange(ctx context.Context, url string, body []byte, no, note, 
 	if status == http.StatusUnauthorized {
 		fresh, err := h.keys.Refresh(ctx, key)
 		if err != nil {
-			return Answer{}, fail(ReasonSecret, fmt.Errorf("refresh after HTTP 401: %w", err))
+			return Answer{}, secretErr(ctx, fmt.Errorf("refresh after HTTP 401: %w", err))
 		}
 		if fresh.V.APIKey == key.V.APIKey {
-			return Answer{}, fail(ReasonUnauthorized, errors.New("HTTP 401, and the refreshed secret holds the same key"))
+			return Answer{}, legacyErr(ctx, &StatusError{Code: status, Detail: "and the refreshed secret holds the same key"})
 		}
 		if status, resp, err = h.post(ctx, url, body, fresh.V.APIKey); err != nil {
 			return Answer{}, err
 		}
 		if status == http.StatusUnauthorized {
-			return Answer{}, fail(ReasonUnauthorized, errors.New("HTTP 401 again with the refreshed key"))
+			return Answer{}, legacyErr(ctx, &StatusError{Code: status, Detail: "again with the refreshed key"})
 		}
 	}
 	if status != http.StatusOK {
-		return Answer{}, fail(ReasonError, fmt.Errorf("HTTP %d", status))
+		return Answer{}, legacyErr(ctx, &StatusError{Code: status})
 	}
 	result, u, err := ParseResponse(resp, no, username)
 	if err != nil {
-		return Answer{}, fail(ReasonMalformed, err)
+		return Answer{}, fail(decision.ReasonLegacyMalformed, err)
 	}
 	if result != ResultOK {
 		return Answer{Note: note}, nil
@@ -206,11 +225,11 @@ func (h *HTTP) post(ctx context.Context, url string, body []byte, apiKey string)
 	rctx, cancel := budget.For(ctx, h.timeout)
 	defer cancel()
 	if rctx.Err() != nil {
-		return 0, nil, fail(ReasonTimeout, errors.New("no budget left for the legacy request"))
+		return 0, nil, fail(decision.ReasonLegacyTimeout, errors.New("no budget left for the legacy request"))
 	}
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, fail(ReasonError, errors.New("cannot build the request"))
+		return 0, nil, fail(decision.ReasonLegacyError, errors.New("cannot build the request"))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -218,7 +237,7 @@ func (h *HTTP) post(ctx context.Context, url string, body []byte, apiKey string)
 	req.Header.Set("User-Agent", "cognito-triggers-migrateuser/1")
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return 0, nil, h.transportErr(rctx, err)
+		return 0, nil, legacyErr(rctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -229,63 +248,17 @@ func (h *HTTP) post(ctx context.Context, url string, body []byte, apiKey string)
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return 0, nil, fail(ReasonMalformed, errors.New("HTTP 200 without Content-Type application/json"))
+		return 0, nil, fail(decision.ReasonLegacyMalformed, errors.New("HTTP 200 without Content-Type application/json"))
 	}
 	if resp.ContentLength > MaxBodyBytes {
-		return 0, nil, fail(ReasonMalformed, fmt.Errorf("body of %d bytes exceeds %d", resp.ContentLength, MaxBodyBytes))
+		return 0, nil, fail(decision.ReasonLegacyMalformed, fmt.Errorf("body of %d bytes exceeds %d", resp.ContentLength, MaxBodyBytes))
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
 	if err != nil {
-		return 0, nil, h.transportErr(rctx, fmt.Errorf("read body: %w", err))
+		return 0, nil, legacyErr(rctx, fmt.Errorf("read body: %w", err))
 	}
 	if len(data) > MaxBodyBytes {
-		return 0, nil, fail(ReasonMalformed, fmt.Errorf("body exceeds %d bytes", MaxBodyBytes))
+		return 0, nil, fail(decision.ReasonLegacyMalformed, fmt.Errorf("body exceeds %d bytes", MaxBodyBytes))
 	}
 	return resp.StatusCode, data, nil
-}
-
-func (h *HTTP) transportErr(rctx context.Context, err error) error {
-	if rctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-		return fail(ReasonTimeout, err)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fail(ReasonTimeout, err)
-	}
-	return fail(ReasonError, err)
-}
-
-// appendJSONString appends b as a JSON string without converting it to a
-// Go string (which would make an immutable copy of the password that lives
-// until the collector finds it). b is valid UTF-8 in practice (it was decoded from the event); invalid
-// bytes are written as \ufffd, as encoding/json does.
-func appendJSONString(dst, b []byte) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			dst = append(dst, b[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
 }

@@ -12,56 +12,89 @@
 // user (Authenticate), and who is this user (Lookup, for a forgotten
 // password). An unknown user and a wrong password give the same Answer
 // (OK false); only a failure of the store itself is an error, always an
-// *Error whose Reason is one of the closed set below.
+// *Error whose Reason is a legacy_* or secret_* reason of package
+// decision, classified by decision.Legacy.Failed and decision.Secret.Failed
+// like every other dependency failure of the suite.
 //
-// The plaintext password is handled as []byte, is never part of an error,
-// and is never logged; errors carry fixed texts, member names, lengths and
-// HTTP statuses, never the values the legacy store returned.
+// The plaintext password is a triggers.Password, which prints and logs as
+// "REDACTED", and is never part of an error; errors carry fixed texts,
+// member names, lengths and HTTP statuses, never the values the legacy
+// store returned.
 package legacy
 
 import (
+	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/passhash"
 )
 
-// Reasons an infrastructure failure is reported under. They are the
-// migration trigger's metric dimensions and alarm selectors.
-const (
-	ReasonTimeout      = "legacy_timeout"      // the legacy store did not answer within LEGACY_TIMEOUT_MS or the budget
-	ReasonError        = "legacy_error"        // transport failure, or an HTTP status other than 200 and 401
-	ReasonUnauthorized = "legacy_unauthorized" // the endpoint refused our API key, also after a refresh
-	ReasonMalformed    = "legacy_malformed"    // a response or record that breaks the protocol or the item format
-	ReasonSecret       = "secret_error"        // the Secrets Manager secret could not be fetched or parsed
-	ReasonTable        = "table_error"         // a DynamoDB call on the legacy users table failed
-	ReasonTableTimeout = "table_timeout"       // a DynamoDB call on the legacy users table ran out of time
-)
-
-// Error is a failure of the legacy store, as opposed to a "no". Its text
-// never contains the password, the API key or anything the store returned
-// beyond its HTTP status.
+// Error is a failure of the legacy store or its secret, as opposed to a
+// "no". Its text never contains the password, the API key or anything the
+// store returned beyond its HTTP status.
 type Error struct {
-	Reason string // one of the Reason constants
+	// Reason is one of decision's legacy_* or secret_* reasons.
+	Reason decision.Reason
 	Err    error
 }
 
-func (e *Error) Error() string { return e.Reason + ": " + e.Err.Error() }
+func (e *Error) Error() string { return string(e.Reason) + ": " + e.Err.Error() }
 
 // Unwrap exposes the cause to errors.Is / errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
-func fail(reason string, err error) *Error { return &Error{Reason: reason, Err: err} }
+func fail(reason decision.Reason, err error) *Error { return &Error{Reason: reason, Err: err} }
 
-// ReasonOf returns the Reason of the first *Error in err's chain, or
-// ReasonError for any other error.
-func ReasonOf(err error) string {
+// legacyErr classifies a failure of a call to the legacy store made under
+// ctx (its own deadline, not only the invocation's).
+func legacyErr(ctx context.Context, err error) *Error {
+	return fail(decision.Legacy.Failed(ctx, err), err)
+}
+
+// secretErr classifies a failure to obtain the secret: a secret that was
+// read but does not parse is secret_malformed, anything else is what
+// decision.Secret.Failed makes of the Secrets Manager error.
+func secretErr(ctx context.Context, err error) *Error {
+	if errors.Is(err, errSecret) {
+		return fail(decision.ReasonSecretMalformed, err)
+	}
+	return fail(decision.Secret.Failed(ctx, err), err)
+}
+
+// ReasonOf returns the Reason of the first *Error in err's chain. Any
+// other error is classified as a failure of the legacy store under ctx
+// (decision.Legacy.Failed).
+func ReasonOf(ctx context.Context, err error) decision.Reason {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Reason
 	}
-	return ReasonError
+	return decision.Legacy.Failed(ctx, err)
 }
+
+// StatusError is an HTTP answer of the legacy endpoint other than 200.
+// HTTPStatusCode lets decision.Classify tell a refused key (401, 403), a
+// wrong URL (404) and throttling (429) from other failures.
+type StatusError struct {
+	Code int
+	// Detail says what the function did about it, such as the retry after
+	// a 401 with a refreshed key.
+	Detail string
+}
+
+func (e *StatusError) Error() string {
+	s := "HTTP " + strconv.Itoa(e.Code)
+	if e.Detail != "" {
+		s += ", " + e.Detail
+	}
+	return s
+}
+
+// HTTPStatusCode implements the interface decision.Classify reads.
+func (e *StatusError) HTTPStatusCode() int { return e.Code }
 
 // User is a legacy account's profile, as the legacy store holds it. The
 // migration trigger decides what of it reaches Cognito.
@@ -87,24 +120,20 @@ func (u User) LogValue() slog.Value {
 	)
 }
 
-// Notes explain an Answer that is not OK. They are for the log only: the
-// caller answers every one of them the same way.
-const (
-	NoteInvalid         = "invalid_credentials" // unknown user or wrong password (one note: the HTTP protocol does not tell them apart either)
-	NoteNotFound        = "not_found"           // Lookup: unknown user
-	NoteHashMissing     = "hash_missing"        // table: the record has no usable password_hash attribute
-	NoteHashMalformed   = "hash_malformed"      // table: the hash claims a known scheme but is corrupt or out of bounds
-	NoteHashUnsupported = "hash_unsupported"    // table: unknown scheme, or Firebase scrypt without project parameters
-)
-
 // Answer is the store's verdict on one user.
 type Answer struct {
 	// OK is true when the password verified (Authenticate) or the user
 	// exists (Lookup); User is then filled in.
 	OK   bool
 	User User
-	// Note says why OK is false, one of the Note constants.
-	Note string
+	// Note says why OK is false, for the log only: the caller answers
+	// every one of them the same way. It is decision.ReasonInvalidCredentials
+	// (unknown user or wrong password: one reason, because the HTTP
+	// protocol does not tell them apart either), decision.ReasonNotFound
+	// (Lookup: unknown user), or for a table record
+	// decision.ReasonHashMissing, ReasonHashMalformed or
+	// ReasonHashUnsupported.
+	Note decision.Reason
 	// Scheme is the password hash scheme of a table record, when known.
 	Scheme passhash.Scheme
 }

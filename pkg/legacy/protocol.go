@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The protocol's result values.
@@ -19,54 +20,59 @@ const (
 // errProtocol is the parent of every response the protocol does not allow.
 var errProtocol = errors.New("response breaks the legacy protocol")
 
+// response is the body of a 200 answer. result and username stay raw so
+// that a missing, null or mistyped value can each be told apart: every
+// other null reads as an absent member.
+type response struct {
+	Result jsontext.Value `json:"result"`
+	User   *responseUser  `json:"user"`
+}
+
+type responseUser struct {
+	Username            jsontext.Value    `json:"username"`
+	Email               string            `json:"email"`
+	EmailVerified       bool              `json:"email_verified"`
+	PhoneNumber         string            `json:"phone_number"`
+	PhoneNumberVerified bool              `json:"phone_number_verified"`
+	Attributes          map[string]string `json:"attributes"`
+}
+
 // ParseResponse reads the body of a 200 answer to /verify or /lookup.
 // result is ResultOK (user filled in) or the endpoint's "no" value.
 //
-// It is deliberately stricter than encoding/json (ASVS 5.0 1.5.3, 15.3.5):
-// member names match exactly (encoding/json would accept "Result" or
-// "EMAIL_VERIFIED"), a duplicate member is refused (encoding/json keeps the
-// last), unknown members and trailing data are refused, booleans must be
-// JSON booleans ("email_verified": "true" is malformed, never coerced), and
-// a result value the endpoint may not send is an error. null reads as an
-// absent member, except for result. username must equal the name asked
-// about: a profile for another name means the adapter read the wrong record.
+// It is deliberately stricter than encoding/json, because a lenient parser
+// would read a broken or hostile adapter's answer differently from what the
+// adapter meant: member names match exactly (encoding/json would accept
+// "Result" or "EMAIL_VERIFIED"), a duplicate member is refused
+// (encoding/json keeps the last), unknown members and trailing data are
+// refused, booleans must be JSON booleans ("email_verified": "true" is
+// malformed, never coerced), and a result value the endpoint may not send
+// is an error. null reads as an absent member, except for result and
+// username. username must equal the name asked about: a profile for
+// another name means the adapter read the wrong record.
 //
 // Errors name members, kinds and offsets, never values: a response can hold
 // personal data.
 func ParseResponse(body []byte, no, username string) (result string, u User, err error) {
-	var raw [2][]byte
-	err = jsonscan.Object(body, func(m jsonscan.Member) error {
-		i := -1
-		switch string(m.Key) {
-		case "result":
-			i = 0
-		case "user":
-			i = 1
-		default:
-			return protocolErr("unknown member %s", keyName(m.Key))
-		}
-		if raw[i] != nil {
-			return protocolErr("duplicate member %q", knownMembers[i])
-		}
-		raw[i] = m.Value
-		return nil
-	})
-	if err != nil {
-		return "", User{}, syntaxOr(err, "body")
+	var r response
+	if err := json.Unmarshal(body, &r, strict); err != nil {
+		return "", User{}, describe(problemOf(err))
 	}
-	if raw[0] == nil {
+	switch {
+	case len(r.Result) == 0:
 		return "", User{}, protocolErr("no \"result\" member")
+	case r.Result.Kind() != '"':
+		return "", User{}, protocolErr("\"result\" is %s, want a string", kindName(r.Result.Kind()))
 	}
-	result, err = jsonscan.String(raw[0])
-	if err != nil {
-		return "", User{}, protocolErr("\"result\" is a %s, want a string", jsonscan.KindOf(raw[0]))
+	if err := json.Unmarshal(r.Result, &result); err != nil {
+		return "", User{}, protocolErr("\"result\" is not a valid string")
 	}
 	switch result {
 	case ResultOK:
-		if raw[1] == nil || jsonscan.IsNull(raw[1]) {
+		if r.User == nil {
 			return "", User{}, protocolErr("result %q without a user", result)
 		}
-		u, err = parseUser(raw[1])
+		u, err = r.User.profile()
 		if err != nil {
 			return "", User{}, err
 		}
@@ -75,7 +81,7 @@ func ParseResponse(body []byte, no, username string) (result string, u User, err
 		}
 		return result, u, nil
 	case no:
-		if raw[1] != nil && !jsonscan.IsNull(raw[1]) {
+		if r.User != nil {
 			return "", User{}, protocolErr("result %q with a user", result)
 		}
 		return result, User{}, nil
@@ -84,126 +90,82 @@ func ParseResponse(body []byte, no, username string) (result string, u User, err
 	}
 }
 
-var userMembers = [...]string{"username", "email", "email_verified", "phone_number", "phone_number_verified", "attributes"}
-
-func parseUser(obj []byte) (User, error) {
-	if k := jsonscan.KindOf(obj); k != jsonscan.KindObject {
-		return User{}, protocolErr("user is a %s, want an object", k)
+func (w *responseUser) profile() (User, error) {
+	switch {
+	case len(w.Username) == 0:
+		return User{}, protocolErr("user.username is missing or empty")
+	case w.Username.Kind() == 'n':
+		return User{}, protocolErr("user.username is null")
+	case w.Username.Kind() != '"':
+		return User{}, protocolErr("user.username is %s, want a string", kindName(w.Username.Kind()))
 	}
-	var u User
-	var seen [len(userMembers)]bool
-	err := jsonscan.Object(obj, func(m jsonscan.Member) error {
-		i := -1
-		for j, n := range userMembers {
-			if string(m.Key) == n {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			return protocolErr("unknown member user.%s", keyName(m.Key))
-		}
-		if seen[i] {
-			return protocolErr("duplicate member user.%s", userMembers[i])
-		}
-		seen[i] = true
-		if jsonscan.IsNull(m.Value) {
-			if i == 0 {
-				return protocolErr("user.username is null")
-			}
-			return nil
-		}
-		var err error
-		switch i {
-		case 0:
-			u.Username, err = str(m.Value, "user.username")
-		case 1:
-			u.Email, err = str(m.Value, "user.email")
-		case 2:
-			u.EmailVerified, err = boolean(m.Value, "user.email_verified")
-		case 3:
-			u.PhoneNumber, err = str(m.Value, "user.phone_number")
-		case 4:
-			u.PhoneNumberVerified, err = boolean(m.Value, "user.phone_number_verified")
-		case 5:
-			u.Attributes, err = attributes(m.Value)
-		}
-		return err
-	})
-	if err != nil {
-		return User{}, syntaxOr(err, "user")
-	}
-	if !seen[0] || u.Username == "" {
+	u := User{Email: w.Email, EmailVerified: w.EmailVerified, PhoneNumber: w.PhoneNumber, PhoneNumberVerified: w.PhoneNumberVerified}
+	if err := json.Unmarshal(w.Username, &u.Username); err != nil || u.Username == "" {
 		return User{}, protocolErr("user.username is missing or empty")
 	}
-	return u, nil
-}
-
-func attributes(obj []byte) (map[string]string, error) {
-	if jsonscan.KindOf(obj) != jsonscan.KindObject {
-		return nil, protocolErr("user.attributes is a %s, want an object", jsonscan.KindOf(obj))
-	}
-	attrs := map[string]string{}
-	err := jsonscan.Object(obj, func(m jsonscan.Member) error {
-		name := string(m.Key)
-		if _, dup := attrs[name]; dup {
-			return protocolErr("duplicate member in user.attributes")
-		}
-		if jsonscan.IsNull(m.Value) {
-			attrs[name] = ""
-			return nil
-		}
-		v, err := jsonscan.String(m.Value)
-		if err != nil {
-			return protocolErr("a member of user.attributes is a %s, want a string", jsonscan.KindOf(m.Value))
-		}
-		attrs[name] = v
-		return nil
-	})
-	if err != nil {
-		return nil, syntaxOr(err, "user.attributes")
-	}
-	for k, v := range attrs {
+	for name, v := range w.Attributes {
 		if v == "" {
-			delete(attrs, k)
+			continue // empty and null values are absent
 		}
+		if u.Attributes == nil {
+			u.Attributes = map[string]string{}
+		}
+		u.Attributes[name] = v
 	}
-	return attrs, nil
-}
-
-func str(v []byte, name string) (string, error) {
-	s, err := jsonscan.String(v)
-	if err != nil {
-		return "", protocolErr("%s is a %s, want a string", name, jsonscan.KindOf(v))
-	}
-	return s, nil
-}
-
-// boolean refuses "true" and 1: a verified flag must be unambiguous.
-func boolean(v []byte, name string) (bool, error) {
-	b, err := jsonscan.Bool(v)
-	if err != nil {
-		return false, protocolErr("%s is a %s, want a boolean", name, jsonscan.KindOf(v))
-	}
-	return b, nil
+	return u, nil
 }
 
 func protocolErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errProtocol, fmt.Sprintf(format, args...))
 }
 
-// syntaxOr keeps protocol errors and reduces anything else (a jsonscan
-// syntax error, whose message may quote a byte of the body) to where it
-// happened.
-func syntaxOr(err error, where string) error {
-	if errors.Is(err, errProtocol) {
-		return err
+// describe turns a decode problem into a protocol error that names only
+// the protocol's own members.
+func describe(p problem) error {
+	where := memberPath(p.path)
+	switch p.kind {
+	case problemDuplicate:
+		if strings.HasPrefix(where, "a member of ") {
+			return protocolErr("duplicate member in %s", strings.TrimPrefix(where, "a member of "))
+		}
+		return protocolErr("duplicate member %s", where)
+	case problemUnknown:
+		return protocolErr("unknown member %s", where)
+	case problemType:
+		if len(p.path) == 0 {
+			return protocolErr("body is %s, want an object", p.got)
+		}
+		return protocolErr("%s is %s, want %s", where, p.got, p.want)
 	}
-	var se *jsonscan.SyntaxError
-	if errors.As(err, &se) {
-		return protocolErr("%s is not valid JSON (offset %d)", where, se.Offset)
+	return protocolErr("body is not valid JSON (offset %d)", p.offset)
+}
+
+// userMembers are the members of the user object.
+var userMembers = [...]string{"username", "email", "email_verified", "phone_number", "phone_number_verified", "attributes"}
+
+// memberPath names the member at path for an error: `"result"`, "user",
+// "user.email_verified", "a member of user.attributes" (attribute names are
+// the adapter's data), and for a name the protocol does not know, at most
+// the known name it imitates.
+func memberPath(path []string) string {
+	switch {
+	case len(path) == 0:
+		return "body"
+	case path[0] == "result":
+		return `"result"`
+	case path[0] != "user":
+		return keyName(path[0])
+	case len(path) == 1:
+		return "user"
+	case path[1] == "attributes" && len(path) > 2:
+		return "a member of user.attributes"
 	}
-	return protocolErr("%s is not valid JSON", where)
+	for _, n := range userMembers {
+		if path[1] == n {
+			return "user." + n
+		}
+	}
+	return "user." + keyName(path[1])
 }
 
 // knownMembers are the protocol's member names, which errors may quote.
@@ -213,9 +175,9 @@ var knownMembers = [...]string{"result", "user", "username", "email", "email_ver
 // repeating it: a response's names are the adapter's data, and a broken
 // adapter could put anything there. A case variant of a known name (the
 // likely mistake) is named by the name it imitates.
-func keyName(k []byte) string {
+func keyName(k string) string {
 	for _, n := range knownMembers {
-		if strings.EqualFold(string(k), n) {
+		if strings.EqualFold(k, n) {
 			return "(a case variant of " + strconv.Quote(n) + ")"
 		}
 	}

@@ -3,9 +3,10 @@ package legacy
 import (
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
+	"github.com/go-json-experiment/json"
+
 	"github.com/cognito-triggers/suite/pkg/passhash"
 )
 
@@ -27,44 +28,34 @@ type Secret struct {
 // and types only: the input is the secret.
 var errSecret = errors.New("malformed secret")
 
+type secretJSON struct {
+	APIKey   *string       `json:"api_key"`
+	Firebase *firebaseJSON `json:"firebase"`
+}
+
+type firebaseJSON struct {
+	SignerKey     *string `json:"signer_key"`
+	SaltSeparator *string `json:"salt_separator"`
+	Rounds        *int    `json:"rounds"`
+	MemCost       *int    `json:"mem_cost"`
+}
+
 // ParseSecret parses the secret JSON.
 func ParseSecret(b []byte) (Secret, error) {
+	var w secretJSON
+	if err := json.Unmarshal(b, &w, strict); err != nil {
+		return Secret{}, secretProblem(problemOf(err))
+	}
 	var s Secret
-	var seenKey, seenFirebase bool
-	err := jsonscan.Object(b, func(m jsonscan.Member) error {
-		switch string(m.Key) {
-		case "api_key":
-			if seenKey {
-				return fmt.Errorf("%w: duplicate \"api_key\"", errSecret)
-			}
-			seenKey = true
-			v, err := jsonscan.String(m.Value)
-			if err != nil {
-				return fmt.Errorf("%w: \"api_key\" is not a string", errSecret)
-			}
-			s.APIKey = v
-		case "firebase":
-			if seenFirebase {
-				return fmt.Errorf("%w: duplicate \"firebase\"", errSecret)
-			}
-			seenFirebase = true
-			p, err := parseFirebase(m.Value)
-			if err != nil {
-				return err
-			}
-			s.Firebase = p
-		default:
-			return fmt.Errorf("%w: unexpected member (only \"api_key\" and \"firebase\" are allowed)", errSecret)
+	if w.APIKey != nil {
+		s.APIKey = *w.APIKey
+	}
+	if w.Firebase != nil {
+		p, err := w.Firebase.params()
+		if err != nil {
+			return Secret{}, err
 		}
-		return nil
-	})
-	if err != nil {
-		if !errors.Is(err, errSecret) {
-			// A jsonscan syntax error names an offset and at most one
-			// character; keep only that it was not JSON.
-			return Secret{}, fmt.Errorf("%w: not a JSON object", errSecret)
-		}
-		return Secret{}, err
+		s.Firebase = p
 	}
 	return s, nil
 }
@@ -89,69 +80,62 @@ func ParseAPIKeySecret(b []byte) (Secret, error) {
 	return s, nil
 }
 
-func parseFirebase(v []byte) (*passhash.FirebaseParams, error) {
-	var signer, sep string
-	var rounds, memCost int
-	var seen [4]bool
-	names := [4]string{"signer_key", "salt_separator", "rounds", "mem_cost"}
-	err := jsonscan.Object(v, func(m jsonscan.Member) error {
-		i := -1
-		for j, n := range names {
-			if string(m.Key) == n {
-				i = j
-			}
+func (f *firebaseJSON) params() (*passhash.FirebaseParams, error) {
+	for _, m := range []struct {
+		name string
+		set  bool
+	}{{"signer_key", f.SignerKey != nil}, {"salt_separator", f.SaltSeparator != nil}, {"rounds", f.Rounds != nil}, {"mem_cost", f.MemCost != nil}} {
+		if !m.set {
+			return nil, fmt.Errorf("%w: firebase.%s is missing", errSecret, m.name)
 		}
-		if i < 0 {
-			return fmt.Errorf("%w: unexpected member in \"firebase\"", errSecret)
-		}
-		if seen[i] {
-			return fmt.Errorf("%w: duplicate firebase.%s", errSecret, names[i])
-		}
-		seen[i] = true
-		var err error
-		switch i {
-		case 0:
-			signer, err = jsonscan.String(m.Value)
-		case 1:
-			sep, err = jsonscan.String(m.Value)
-		case 2:
-			rounds, err = smallInt(m.Value)
-		case 3:
-			memCost, err = smallInt(m.Value)
-		}
-		if err != nil {
-			return fmt.Errorf("%w: firebase.%s has the wrong type", errSecret, names[i])
-		}
-		return nil
-	})
-	if err != nil {
-		if !errors.Is(err, errSecret) {
-			return nil, fmt.Errorf("%w: \"firebase\" is not an object", errSecret)
-		}
-		return nil, err
 	}
-	for i, ok := range seen {
-		if !ok {
-			return nil, fmt.Errorf("%w: firebase.%s is missing", errSecret, names[i])
+	// JSON numbers written as plain small integers only: passhash bounds
+	// them further.
+	for _, m := range []struct {
+		name string
+		v    int
+	}{{"rounds", *f.Rounds}, {"mem_cost", *f.MemCost}} {
+		if m.v < 0 || m.v > 1<<20 {
+			return nil, fmt.Errorf("%w: firebase.%s has the wrong type", errSecret, m.name)
 		}
 	}
 	// ParseFirebaseParams' errors give lengths and bounds, never key bytes.
-	p, err := passhash.ParseFirebaseParams(signer, sep, rounds, memCost)
+	p, err := passhash.ParseFirebaseParams(*f.SignerKey, *f.SaltSeparator, *f.Rounds, *f.MemCost)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSecret, err)
 	}
 	return p, nil
 }
 
-// smallInt reads a JSON integer written as plain digits ("8", not "8.0" or
-// "8e0"), which is how every JSON encoder writes a small integer.
-func smallInt(v []byte) (int, error) {
-	if jsonscan.KindOf(v) != jsonscan.KindNumber || !jsonscan.Valid(v) {
-		return 0, errSecret
+var firebaseMembers = []string{"signer_key", "salt_separator", "rounds", "mem_cost"}
+
+// secretProblem names only the secret format's own members: an unknown
+// member's name could be part of the secret.
+func secretProblem(p problem) error {
+	top := len(p.path) > 0 && (p.path[0] == "api_key" || p.path[0] == "firebase")
+	inFirebase := len(p.path) > 1 && p.path[0] == "firebase"
+	member := ""
+	switch {
+	case inFirebase && slices.Contains(firebaseMembers, p.path[1]):
+		member = "firebase." + p.path[1]
+	case top && len(p.path) == 1:
+		member = `"` + p.path[0] + `"`
 	}
-	n, err := strconv.Atoi(string(v))
-	if err != nil || n < 0 || n > 1<<20 {
-		return 0, errSecret
+	switch {
+	case p.kind == problemUnknown && inFirebase:
+		return fmt.Errorf("%w: unexpected member in \"firebase\"", errSecret)
+	case p.kind == problemUnknown:
+		return fmt.Errorf("%w: unexpected member (only \"api_key\" and \"firebase\" are allowed)", errSecret)
+	case p.kind == problemDuplicate && member != "":
+		return fmt.Errorf("%w: duplicate %s", errSecret, member)
+	case p.kind == problemDuplicate:
+		return fmt.Errorf("%w: duplicate member", errSecret)
+	case p.kind == problemType && member == `"api_key"`:
+		return fmt.Errorf("%w: \"api_key\" is not a string", errSecret)
+	case p.kind == problemType && member == `"firebase"`:
+		return fmt.Errorf("%w: \"firebase\" is not an object", errSecret)
+	case p.kind == problemType && member != "":
+		return fmt.Errorf("%w: %s has the wrong type", errSecret, member)
 	}
-	return n, nil
+	return fmt.Errorf("%w: not a JSON object", errSecret)
 }

@@ -1,7 +1,6 @@
 package legacy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cognito-triggers/suite/pkg/budget"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/passhash"
 	"github.com/cognito-triggers/suite/pkg/secretcache"
+	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 // TableAPI is the DynamoDB calls the table source makes; *dynamodb.Client
@@ -139,11 +140,12 @@ func NewTable(api TableAPI, opts TableOptions, verifier Verifier, firebase Verif
 // Authenticate verifies password against the record's password_hash. An
 // unknown user costs a dummy verification of the usual scheme, and so does
 // a record whose hash cannot be verified, so that the time taken does not
-// tell them from a wrong password (OWASP "quick exit"; ASVS 5.0 6.3.8).
+// tell them from a wrong password: a "no" that returns early would tell an
+// attacker which usernames exist.
 // The profile is read only after the password matched: a record with a
 // broken profile is reported (legacy_malformed) to someone who knows the
 // password, never to someone probing for names.
-func (t *Table) Authenticate(ctx context.Context, username string, password []byte) (Answer, error) {
+func (t *Table) Authenticate(ctx context.Context, username string, password triggers.Password) (Answer, error) {
 	v := t.verifier
 	var fb Verifier
 	if t.opts.DummyScheme == passhash.SchemeFirebaseScrypt && t.firebase != nil {
@@ -164,11 +166,11 @@ func (t *Table) Authenticate(ctx context.Context, username string, password []by
 		return Answer{}, err
 	}
 	if item == nil {
-		return Answer{Note: NoteInvalid}, dummy()
+		return Answer{Note: decision.ReasonInvalidCredentials}, dummy()
 	}
 	hv, ok := item[AttrPasswordHash].(*types.AttributeValueMemberS)
 	if !ok || hv.Value == "" {
-		return Answer{Note: NoteHashMissing}, dummy()
+		return Answer{Note: decision.ReasonHashMissing}, dummy()
 	}
 	if scheme, _ := passhash.Detect(hv.Value); scheme == passhash.SchemeFirebaseScrypt && t.firebase != nil {
 		if fb == nil {
@@ -186,15 +188,15 @@ func (t *Table) Authenticate(ctx context.Context, username string, password []by
 	}
 	switch {
 	case errors.Is(verr, passhash.ErrMalformedHash):
-		return Answer{Note: NoteHashMalformed, Scheme: scheme}, dummy()
+		return Answer{Note: decision.ReasonHashMalformed, Scheme: scheme}, dummy()
 	case verr != nil:
-		return Answer{Note: NoteHashUnsupported, Scheme: scheme}, dummy()
+		return Answer{Note: decision.ReasonHashUnsupported, Scheme: scheme}, dummy()
 	case !match:
-		return Answer{Note: NoteInvalid, Scheme: scheme}, nil
+		return Answer{Note: decision.ReasonInvalidCredentials, Scheme: scheme}, nil
 	}
 	u, err := profile(item, username, t.opts.Attributes)
 	if err != nil {
-		return Answer{}, fail(ReasonMalformed, err)
+		return Answer{}, fail(decision.ReasonLegacyMalformed, err)
 	}
 	return Answer{OK: true, User: u, Scheme: scheme}, nil
 }
@@ -206,11 +208,11 @@ func (t *Table) Lookup(ctx context.Context, username string) (Answer, error) {
 		return Answer{}, err
 	}
 	if item == nil {
-		return Answer{Note: NoteNotFound}, nil
+		return Answer{Note: decision.ReasonNotFound}, nil
 	}
 	u, err := profile(item, username, t.opts.Attributes)
 	if err != nil {
-		return Answer{}, fail(ReasonMalformed, err)
+		return Answer{}, fail(decision.ReasonLegacyMalformed, err)
 	}
 	return Answer{OK: true, User: u}, nil
 }
@@ -257,18 +259,17 @@ func (t *Table) get(ctx context.Context, username string) (map[string]types.Attr
 	return out.Item, nil
 }
 
+// tableErr classifies a failed call on the users table. The table is the
+// legacy store itself, so its failures are legacy_* reasons (and count as
+// legacy errors), never the table_* reasons of the suite's own tables.
 func (t *Table) tableErr(cctx context.Context, op string, err error) error {
-	err = fmt.Errorf("%s %s: %w", op, t.opts.Name, err)
-	if cctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-		return fail(ReasonTableTimeout, err)
-	}
-	return fail(ReasonTable, err)
+	return legacyErr(cctx, fmt.Errorf("%s %s: %w", op, t.opts.Name, err))
 }
 
 func (t *Table) firebaseVerifier(ctx context.Context) (Verifier, error) {
 	v, err := t.firebase.Get(ctx)
 	if err != nil {
-		return nil, fail(ReasonSecret, err)
+		return nil, secretErr(ctx, err)
 	}
 	return v.V, nil
 }
@@ -276,18 +277,18 @@ func (t *Table) firebaseVerifier(ctx context.Context) (Verifier, error) {
 // within runs a password hash under the invocation's deadline. The hash
 // cannot be interrupted, so when the deadline comes first the trigger
 // answers (legacy_timeout) and the hash finishes in the background; its
-// result is dropped. The hash gets its own copy of the password, cleared
-// when it ends: the caller's bytes are the event, whose buffer the Lambda
-// runtime reuses for the next invocation. A panic inside the hash is
-// recovered here, since the invocation layer's recover only covers its own
+// result is dropped. The hash gets its own copy of the password as bytes,
+// cleared when it ends, so that no copy outlives the verification longer
+// than the string the event holds. A panic inside the hash is recovered
+// here, since the invocation layer's recover only covers its own
 // goroutine.
-func within(ctx context.Context, password []byte, hash func(pw []byte)) error {
+func within(ctx context.Context, password triggers.Password, hash func(pw []byte)) error {
 	hctx, cancel := budget.For(ctx, time.Hour)
 	defer cancel()
 	if hctx.Err() != nil {
-		return fail(ReasonTimeout, errors.New("no budget left to verify the password"))
+		return fail(decision.ReasonLegacyTimeout, errors.New("no budget left to verify the password"))
 	}
-	pw := bytes.Clone(password)
+	pw := []byte(string(password))
 	done := make(chan any, 1)
 	go func() {
 		defer func() { done <- recover() }()
@@ -297,17 +298,18 @@ func within(ctx context.Context, password []byte, hash func(pw []byte)) error {
 	select {
 	case p := <-done:
 		if p != nil {
-			return fail(ReasonError, fmt.Errorf("password verification panicked (%T)", p))
+			return fail(decision.ReasonLegacyError, fmt.Errorf("password verification panicked (%T)", p))
 		}
 		return nil
 	case <-hctx.Done():
-		return fail(ReasonTimeout, errors.New("password verification did not finish within the budget"))
+		return fail(decision.ReasonLegacyTimeout, errors.New("password verification did not finish within the budget"))
 	}
 }
 
 // profile reads the profile attributes of an item, strictly typed: a flag
-// stored as the string "true" is malformed, never coerced (ASVS 5.0
-// 15.3.5). Errors name attributes and types, never values.
+// stored as the string "true" is malformed, never coerced, because a
+// verified flag decides where reset codes go. Errors name attributes and
+// types, never values.
 func profile(item map[string]types.AttributeValue, username string, attrs []string) (User, error) {
 	u := User{Username: username}
 	var err error

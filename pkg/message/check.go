@@ -9,8 +9,9 @@ import (
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
-// Cognito's limits on a custom message (contracts §6.3). All lengths are in
-// runes: Cognito counts "UTF-8 characters".
+// Cognito's limits on a custom message trigger's response: a message
+// beyond them fails the request, and with it the user's sign-up or
+// sign-in. All lengths are in runes: Cognito counts "UTF-8 characters".
 const (
 	MaxSubjectRunes = 140
 	MaxSMSRunes     = 140

@@ -1,8 +1,10 @@
 // Package message renders the custom-message trigger's branded, localised
 // email subject, HTML email body and SMS text. It is built so that no
 // user-controlled text can turn the mail into a phishing vehicle or leak a
-// code (threat model §A8), and so that no message it returns can fail
-// Cognito's own validation and with it the user's sign-up or sign-in.
+// code (anyone who signs up with a victim's address chooses the attributes
+// of a message we send to the victim), and so that no message it returns
+// can fail Cognito's own validation and with it the user's sign-up or
+// sign-in.
 //
 // New loads and checks every template once, at cold start; Render fills one
 // in per event; Check is the invariant checker both use, exported for the

@@ -55,9 +55,9 @@ type Input struct {
 	UsernameParameter string
 	// LinkParameter is the pool's link placeholder, e.g. "{##Click Here##}",
 	// or "". It is used by the four verification sources only. Pass it only
-	// when the pool verifies by link (CONFIRM_WITH_LINK): whether Cognito
-	// also sends it to code-verification pools is unconfirmed (contracts
-	// §10), and there it would show as literal text.
+	// when the pool verifies by link (CONFIRM_WITH_LINK): Cognito's
+	// documentation does not say whether it also sends it to
+	// code-verification pools, and there it would show as literal text.
 	LinkParameter string
 	// UserName is the event's userName; it only ever appears percent-encoded
 	// in a link's query.
@@ -352,7 +352,7 @@ func (r *Renderer) checkOutput(li, ki int, in *Input, out *Output) [3]error {
 }
 
 // samples are the inputs New renders every template with. The first is
-// hostile and maximal: every attribute an attack from threat model §A8, the
+// hostile and maximal: every attribute a phishing or code-leaking attack, the
 // name long enough to be cut to the 40-rune maximum, the link placeholder
 // set. The second uses unusual placeholder values and no attributes, which
 // exposes templates that hard-code "{####}" or break on the neutral greeting.

@@ -129,9 +129,9 @@ func TestExampleMarkdown(t *testing.T) {
 	checkGolden(t, "EXAMPLE.md", b.String())
 }
 
-// TestPlaceholdersSurvive is the html/template URL-encoding trap (threat
-// model §A8): the code placeholder must reach Cognito verbatim in text and
-// in the href, never percent-encoded.
+// TestPlaceholdersSurvive is the html/template URL-encoding trap: the code
+// placeholder must reach Cognito verbatim in text and in the href, never
+// percent-encoded, or the user gets a link without a code.
 func TestPlaceholdersSurvive(t *testing.T) {
 	r := newRenderer(t, testConfig)
 	for _, loc := range r.Locales() {

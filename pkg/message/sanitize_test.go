@@ -8,7 +8,8 @@ import (
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
-// hostileNames are attribute values from threat model §A8 and friends, with
+// hostileNames are attribute values an attacker would choose to turn our
+// mail into a phishing link or a code leak, and friends, with
 // the display name the policy must reduce each to ("" = neutral greeting).
 var hostileNames = []struct {
 	name, in, want string

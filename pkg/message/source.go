@@ -13,7 +13,7 @@ type kind struct {
 	// unverified is true when Cognito has not yet proven that the recipient
 	// owns the address or number. Anyone can make us write to such a
 	// recipient (sign up with a victim's address), so these messages carry
-	// no user-controlled text (threat model §A8) and may carry the pool's
+	// no user-controlled text and may carry the pool's
 	// link placeholder (they are the verification messages).
 	unverified bool
 	// invitation marks AdminCreateUser, the only source whose messages must

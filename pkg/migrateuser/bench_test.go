@@ -1,4 +1,4 @@
-package migrateuser
+package migrateuser_test
 
 import (
 	"context"
@@ -9,37 +9,41 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/cognito-triggers/suite/internal/fakes"
 	"github.com/cognito-triggers/suite/internal/legacyserver"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/legacy"
+	"github.com/cognito-triggers/suite/pkg/migrateuser"
 	"github.com/cognito-triggers/suite/pkg/passhash"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 // instantVerifier stands in for the hash, so a benchmark measures the
-// trigger's own work: parsing, the table call (in memory), the checks, the
-// response and the decision line.
-type instantVerifier struct{}
-
-func (instantVerifier) Verify(encoded string, pw []byte) (bool, passhash.Scheme, error) {
-	return string(pw) == fixturePassword, passhash.SchemeBcrypt, nil
+// trigger's own work: decoding, the table call (in memory), the checks,
+// the response and the decision line.
+func instantVerifier() legacy.Verifier {
+	return &fakes.PasswordVerifier{
+		VerifyFn: func(_ string, pw []byte) (bool, passhash.Scheme, error) {
+			return string(pw) == fixturePassword, passhash.SchemeBcrypt, nil
+		},
+		VerifyDummyFn: func([]byte, passhash.Scheme) {},
+	}
 }
-func (instantVerifier) VerifyDummy([]byte, passhash.Scheme) {}
 
-func benchHandler(b *testing.B, v legacy.Verifier, hash string) *invoke.Handler {
+func benchHandler(b *testing.B, v legacy.Verifier, hash string) *handler {
 	b.Helper()
 	mem := legacyserver.NewTable()
 	mem.Put(map[string]types.AttributeValue{"username": s(fixtureUser), "password_hash": s(hash),
 		"email": s(fixtureUser), "email_verified": b2(true), "name": s("Maria Rivera"), "given_name": s("Maria")})
 	cfg := baseConfig()
-	cfg.Source = SourceTable
+	cfg.Source = migrateuser.SourceTable
 	store := legacy.NewTable(mem, legacy.TableOptions{Name: "legacy-users", Attributes: cfg.Attributes, Timeout: time.Second}, v, nil)
-	d, err := New(cfg, store, allowGate(b, "example.com"))
+	d, err := migrateuser.New(cfg, migrateuser.Deps{Store: store, Gate: exampleGate(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return invoke.New(invoke.Options{Function: "migrateuser", Trigger: triggers.TriggerUserMigration,
+	return invoke.New[triggers.MigrateUser](invoke.Options{Function: "migrateuser",
 		Logger: telemetry.NewLogger(io.Discard, slog.LevelInfo)}, d.Decide)
 }
 
@@ -59,7 +63,7 @@ func BenchmarkHandler(b *testing.B) {
 		hash     string
 		in       []byte
 	}{
-		{"no_hash", instantVerifier{}, "$2b$10$unused", authEvent(b, fixtureUser, fixturePassword)},
+		{"no_hash", instantVerifier(), "$2b$10$unused", authEvent(b, fixtureUser, fixturePassword)},
 		{"bcrypt10", realVerifier(b), vec.Encoded, authEvent(b, fixtureUser, string(vec.Password))},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -78,7 +82,7 @@ func BenchmarkHandler(b *testing.B) {
 
 // BenchmarkDecidePaths is the handler without the hash on each path.
 func BenchmarkDecidePaths(b *testing.B) {
-	h := benchHandler(b, instantVerifier{}, "$2b$10$unused")
+	h := benchHandler(b, instantVerifier(), "$2b$10$unused")
 	for _, bc := range []struct {
 		name string
 		in   []byte

@@ -8,8 +8,8 @@ import (
 	"github.com/cognito-triggers/suite/pkg/envconfig"
 	"github.com/cognito-triggers/suite/pkg/legacy"
 	"github.com/cognito-triggers/suite/pkg/passhash"
-	"github.com/cognito-triggers/suite/pkg/presignup"
 	"github.com/cognito-triggers/suite/pkg/secretcache"
+	"github.com/cognito-triggers/suite/pkg/signupgate"
 )
 
 // The legacy sources (LEGACY_SOURCE).
@@ -18,9 +18,10 @@ const (
 	SourceTable = "table"
 )
 
-// Config is the migration configuration. The domain gate's own settings
-// (ALLOWED_EMAIL_DOMAINS, CLAIMS_TABLE, TABLE_TIMEOUT_MS) are pre sign-up's
-// and are read by presignup.LoadConfig.
+// Config is the migration configuration. The sign-up gate's own settings
+// (ALLOWED_EMAIL_DOMAINS, ALLOWED_PHONE_COUNTRY_CODES, CLAIMS_TABLE,
+// TABLE_TIMEOUT_MS) are the ones pre sign-up reads, with
+// signupgate.LoadConfig.
 type Config struct {
 	Source        string        // LEGACY_SOURCE: "http" or "table"
 	AuthURL       string        // LEGACY_AUTH_URL (http), checked, without a trailing slash
@@ -44,9 +45,10 @@ type Config struct {
 	DomainGate bool
 }
 
-// LoadConfig reads the configuration and checks it against the domain
-// gate's (gate is presignup.LoadConfig's result). Problems are recorded on r.
-func LoadConfig(r *envconfig.Reader, gate presignup.Config) Config {
+// LoadConfig reads the configuration and checks it against the sign-up
+// gate's (gate is signupgate.LoadConfig's result). Problems are recorded on
+// r.
+func LoadConfig(r *envconfig.Reader, gate signupgate.Config) Config {
 	c := Config{
 		SecretID:          r.String("LEGACY_SECRET_ID", ""),
 		SecretTTL:         r.Duration("SECRET_CACHE_TTL", secretcache.DefaultTTL, 0, time.Hour),
@@ -125,11 +127,12 @@ var standardAttributes = map[string]bool{
 	"updated_at": true, "website": true, "zoneinfo": true,
 }
 
-// reserved are names a legacy store must never set (threat model A12.6,
-// mass assignment; ASVS 5.0 15.3.3): Cognito's own identifiers, the
-// verification flags (decided here from the legacy store's typed
-// booleans, never copied), and the custom attributes this suite treats as
-// authorization data, whose only source is the trusted claims table (A1).
+// reserved are names a legacy store must never set, because whoever
+// controls the legacy data would otherwise assign them: Cognito's own
+// identifiers, the verification flags (decided here from the legacy
+// store's typed booleans, never copied), and the custom attributes this
+// suite treats as authorization data, whose only source is the trusted
+// claims table.
 var reserved = map[string]string{
 	"sub":                   "Cognito assigns it",
 	"username":              "Cognito takes it from the sign-in",

@@ -1,4 +1,4 @@
-package migrateuser
+package migrateuser_test
 
 import (
 	"strings"
@@ -8,14 +8,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-triggers/suite/pkg/envconfig"
+	"github.com/cognito-triggers/suite/pkg/migrateuser"
 	"github.com/cognito-triggers/suite/pkg/passhash"
-	"github.com/cognito-triggers/suite/pkg/presignup"
+	"github.com/cognito-triggers/suite/pkg/signupgate"
 )
 
-func load(env map[string]string) (Config, error) {
+func load(env map[string]string) (migrateuser.Config, error) {
 	r := envconfig.New(func(k string) string { return env[k] })
-	gate := presignup.LoadConfig(r)
-	c := LoadConfig(r, gate)
+	gate := signupgate.LoadConfig(r)
+	c := migrateuser.LoadConfig(r, gate)
 	return c, r.Err()
 }
 
@@ -23,14 +24,14 @@ func TestLoadConfig(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
-		want    *Config
+		want    *migrateuser.Config
 		wantErr []string // substrings, each must appear
 	}{
 		{
 			name: "http source",
 			env: map[string]string{"LEGACY_SOURCE": "http", "LEGACY_AUTH_URL": "https://legacy.example.com/auth/", "LEGACY_SECRET_ID": "legacy/api",
 				"LEGACY_ATTRIBUTES": "name, given_name,custom:plan", "ALLOWED_EMAIL_DOMAINS": "example.com"},
-			want: &Config{Source: "http", AuthURL: "https://legacy.example.com/auth", SecretID: "legacy/api", SecretTTL: 5 * time.Minute,
+			want: &migrateuser.Config{Source: "http", AuthURL: "https://legacy.example.com/auth", SecretID: "legacy/api", SecretTTL: 5 * time.Minute,
 				LegacyTimeout: 2500 * time.Millisecond, Attributes: []string{"name", "given_name", "custom:plan"},
 				DummyScheme: passhash.SchemeBcrypt, DomainGate: true},
 		},
@@ -40,7 +41,7 @@ func TestLoadConfig(t *testing.T) {
 				"LEGACY_DUMMY_HASH":             "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
 				"MIGRATION_MIN_PASSWORD_LENGTH": "12", "SECRET_CACHE_TTL": "30s", "LEGACY_TIMEOUT_MS": "800",
 				"MIGRATION_DOMAIN_GATE": "off", "LEGACY_ATTRIBUTES": "phone_number"},
-			want: &Config{Source: "table", UsersTable: "legacy-users", DummyScheme: passhash.SchemeArgon2id,
+			want: &migrateuser.Config{Source: "table", UsersTable: "legacy-users", DummyScheme: passhash.SchemeArgon2id,
 				DummyHash:         "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
 				MinPasswordLength: 12, SecretTTL: 30 * time.Second, LegacyTimeout: 800 * time.Millisecond, Attributes: []string{"phone_number"}},
 		},
@@ -105,17 +106,17 @@ func TestLoadConfig(t *testing.T) {
 // TestNewStore: the wiring builds each source without I/O, and refuses a
 // dummy hash passhash cannot use.
 func TestNewStore(t *testing.T) {
-	for _, cfg := range []Config{
-		{Source: SourceHTTP, AuthURL: "https://legacy.example.com", SecretID: "s"},
-		{Source: SourceTable, UsersTable: "t", DummyScheme: passhash.SchemeBcrypt},
-		{Source: SourceTable, UsersTable: "t", SecretID: "s", DummyScheme: passhash.SchemeFirebaseScrypt, DummyHash: "$firebase-scrypt$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ=="},
-		{Source: SourceTable, UsersTable: "t", DummyScheme: passhash.SchemeBcrypt, DummyHash: "$2b$12$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"},
+	for _, cfg := range []migrateuser.Config{
+		{Source: migrateuser.SourceHTTP, AuthURL: "https://legacy.example.com", SecretID: "s"},
+		{Source: migrateuser.SourceTable, UsersTable: "t", DummyScheme: passhash.SchemeBcrypt},
+		{Source: migrateuser.SourceTable, UsersTable: "t", SecretID: "s", DummyScheme: passhash.SchemeFirebaseScrypt, DummyHash: "$firebase-scrypt$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ=="},
+		{Source: migrateuser.SourceTable, UsersTable: "t", DummyScheme: passhash.SchemeBcrypt, DummyHash: "$2b$12$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"},
 	} {
-		if _, err := NewStore(cfg, Deps{}); err != nil {
+		if _, err := migrateuser.NewStore(cfg, migrateuser.Clients{}); err != nil {
 			t.Errorf("NewStore(%+v): %v", cfg, err)
 		}
 	}
-	if _, err := NewStore(Config{Source: "ldap"}, Deps{}); err == nil {
+	if _, err := migrateuser.NewStore(migrateuser.Config{Source: "ldap"}, migrateuser.Clients{}); err == nil {
 		t.Error("NewStore accepted an unknown source")
 	}
 }

@@ -1,4 +1,4 @@
-package migrateuser
+package migrateuser_test
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,10 +15,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/cognito-triggers/suite/pkg/emailgate"
+	"github.com/cognito-triggers/suite/internal/fakes"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
-	"github.com/cognito-triggers/suite/pkg/presignup"
+	"github.com/cognito-triggers/suite/pkg/migrateuser"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
@@ -32,36 +32,37 @@ type fuzzDoer struct {
 	paths  []string
 }
 
-func (d *fuzzDoer) Do(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
-		req.Body.Close()
-	}
-	d.paths = append(d.paths, req.URL.Path)
-	return &http.Response{
-		StatusCode: d.status, Header: http.Header{"Content-Type": []string{"application/json"}},
-		Body: io.NopCloser(bytes.NewReader(d.body)), ContentLength: -1, Request: req,
-	}, nil
+func (d *fuzzDoer) fake() *fakes.HTTPDoer {
+	return &fakes.HTTPDoer{DoFn: func(req *http.Request) (*http.Response, error) {
+		if req.Body != nil {
+			_, _ = io.Copy(io.Discard, req.Body)
+			req.Body.Close()
+		}
+		d.paths = append(d.paths, req.URL.Path)
+		return &http.Response{
+			StatusCode: d.status, Header: http.Header{"Content-Type": []string{"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(d.body)), ContentLength: -1, Request: req,
+		}, nil
+	}}
 }
 
-// rotatingSM hands out a new API key on every fetch, so a 401 is retried
-// once with a "refreshed" key (and refused again: the body is the same).
-type rotatingSM struct {
-	mu sync.Mutex
-	n  int
+// rotatingSecret hands out a new API key on every fetch, so a 401 is
+// retried once with a "refreshed" key (and refused again: the body is the
+// same).
+func rotatingSecret() *fakes.SecretsManager {
+	var mu sync.Mutex
+	n := 0
+	return &fakes.SecretsManager{GetSecretValueFn: func(context.Context, *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fakes.SecretString(fmt.Sprintf(`{"api_key":"%s-%d"}`, apiKeyCanary, n)), nil
+	}}
 }
 
-func (r *rotatingSM) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n++
-	v := fmt.Sprintf(`{"api_key":"%s-%d"}`, apiKeyCanary, r.n)
-	return &secretsmanager.GetSecretValueOutput{SecretString: &v}, nil
-}
-
-// FuzzDecide drives the whole decision (event bytes × legacy response
-// body × legacy HTTP status) through the invocation layer and the real HTTP
-// store, and checks the invariants:
+// FuzzDecide drives the whole decision (event × legacy response body ×
+// legacy HTTP status) through the invocation layer, which decodes the
+// event into its type, and the real HTTP store, and checks the invariants:
 //   - it never panics (the invocation layer would turn a panic into the
 //     reason "panic", which is checked for);
 //   - it never migrates unless the legacy endpoint answered 200 with a
@@ -69,7 +70,8 @@ func (r *rotatingSM) GetSecretValue(context.Context, *secretsmanager.GetSecretVa
 //     reading of the body must agree), and then never sets
 //     forceAliasCreation, sub or username, nor a verified flag the body
 //     did not assert;
-//   - every "no" is the event byte for byte;
+//   - every "no" leaves the typed event untouched: the answer is exactly
+//     the re-encoding of the event as decoded;
 //   - errors are one of the two user-safe texts;
 //   - the password (a canary spliced into the event) and the API key never
 //     appear in the decision line, the error or the answer.
@@ -79,7 +81,9 @@ func FuzzDecide(f *testing.F) {
 		authEvent(f, "maria", passwordCanary),
 		forgotEvent(f, fixtureUser),
 		forgotEvent(f, "maria"),
-		event(f, "migrateuser-authentication.json", nil),
+		testevent.Raw(f, "migrateuser-authentication.json"),
+		testevent.Load(f, "migrateuser-authentication.json", testevent.Set("response", map[string]any{"userAttributes": map[string]any{"custom:role": "admin"}, "forceAliasCreation": true})),
+		testevent.Load(f, "migrateuser-forgot-password.json", testevent.Set("futureField", map[string]any{"x": 1})),
 	}
 	bodies := [][]byte{
 		[]byte(`{"result":"ok","user":{"username":"` + fixtureUser + `","email":"` + fixtureUser + `","email_verified":true,"attributes":{"name":"Maria","sub":"x"}}}`),
@@ -87,14 +91,14 @@ func FuzzDecide(f *testing.F) {
 		[]byte(`{"result":"invalid"}`),
 		[]byte(`{"result":"not_found"}`),
 	}
-	if raw, err := os.ReadFile("../legacy/testdata/responses.json"); err == nil {
-		var cases []struct {
-			Body string `json:"body"`
-		}
-		_ = json.Unmarshal(raw, &cases)
-		for _, c := range cases {
-			bodies = append(bodies, []byte(c.Body))
-		}
+	var cases []struct {
+		Body string `json:"body"`
+	}
+	if err := json.Unmarshal(testevent.Raw(f, "../legacy/testdata/responses.json"), &cases); err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		bodies = append(bodies, []byte(c.Body))
 	}
 	for i, b := range bodies {
 		ev := seedEvents[i%len(seedEvents)]
@@ -111,20 +115,18 @@ func FuzzDecide(f *testing.F) {
 
 	doer := &fuzzDoer{}
 	cfg := baseConfig()
-	cfg.Source, cfg.AuthURL, cfg.SecretID, cfg.SecretTTL, cfg.LegacyTimeout = SourceHTTP, "https://legacy.example.com", "legacy/api", time.Hour, time.Second
+	cfg.Source, cfg.AuthURL, cfg.SecretID, cfg.SecretTTL, cfg.LegacyTimeout = migrateuser.SourceHTTP, "https://legacy.example.com", "legacy/api", time.Hour, time.Second
 	cfg.Attributes = []string{"name", "phone_number"}
-	store, err := NewStore(cfg, Deps{Secrets: &rotatingSM{}, HTTP: doer})
+	store, err := migrateuser.NewStore(cfg, migrateuser.Clients{Secrets: rotatingSecret(), HTTP: doer.fake()})
 	if err != nil {
 		f.Fatal(err)
 	}
-	al, _ := emailgate.ParseAllowlist("example.com")
-	gate, _ := presignup.New(presignup.Config{Allowlist: al}, nil)
-	d, err := New(cfg, store, gate)
+	d, err := migrateuser.New(cfg, migrateuser.Deps{Store: store, Gate: exampleGate(f)})
 	if err != nil {
 		f.Fatal(err)
 	}
 	var logs bytes.Buffer
-	h := invoke.New(invoke.Options{Function: "migrateuser", Trigger: triggers.TriggerUserMigration, Budget: 2 * time.Second,
+	h := invoke.New[triggers.MigrateUser](invoke.Options{Function: "migrateuser", Budget: 2 * time.Second,
 		Logger: telemetry.NewLogger(&logs, slog.LevelDebug)}, d.Decide)
 
 	f.Fuzz(func(t *testing.T, ev []byte, body []byte, status uint16) {
@@ -142,7 +144,7 @@ func FuzzDecide(f *testing.F) {
 		if strings.Contains(line, `"reason":"panic"`) {
 			t.Fatalf("the decision panicked: %s", line)
 		}
-		if err != nil && err.Error() != triggers.GenericMessage && err.Error() != invoke.MalformedMessage {
+		if err != nil && err.Error() != decision.GenericMessage && err.Error() != decision.MalformedMessage {
 			t.Fatalf("error text %q is not a user-safe message", err)
 		}
 		for _, where := range []string{line, string(out), fmt.Sprint(err)} {
@@ -157,8 +159,16 @@ func FuzzDecide(f *testing.F) {
 			return
 		}
 		if !strings.Contains(line, `"outcome":"migrated"`) {
-			if !bytes.Equal(out, ev) {
-				t.Fatalf("a %q answer is not the event unchanged:\n in  %q\n out %q", outcomeOf(line), ev, out)
+			untouched, derr := triggers.Decode[triggers.MigrateUser](ev)
+			if derr != nil {
+				t.Fatalf("a %q answer to an event that does not decode: %v", outcomeOf(line), derr)
+			}
+			want, eerr := triggers.Encode(untouched)
+			if eerr != nil {
+				t.Fatalf("encode the untouched event: %v", eerr)
+			}
+			if !bytes.Equal(out, want) {
+				t.Fatalf("a %q answer is not the event unchanged:\n want %q\n out  %q", outcomeOf(line), want, out)
 			}
 			return
 		}
@@ -240,32 +250,18 @@ func checkMigration(t *testing.T, ev, out []byte, doer *fuzzDoer, body []byte) {
 	}
 }
 
-// plantPassword replaces the value of request.password, when it is a
-// plain JSON string, with the canary, in place: the rest of the fuzzed
-// event is kept byte for byte.
+// plantPassword sets the password of an authentication event that
+// decodes to the canary, so that a leak is recognisable; anything else is
+// kept as it is.
 func plantPassword(ev []byte) []byte {
-	env, err := triggers.ParseEnvelope(ev)
-	if err != nil || len(env.Request) == 0 {
+	typed, err := triggers.Decode[triggers.MigrateUser](ev)
+	if err != nil || typed.Request.Password == "" {
 		return ev
 	}
-	off := cap(ev) - cap(env.Request) // env.Request is a subslice of ev
-	if off < 0 || off > len(ev) {
+	typed.Request.Password = passwordCanary
+	out, err := triggers.Encode(typed)
+	if err != nil {
 		return ev
 	}
-	var start, end = -1, -1
-	_ = jsonscan.Object(env.Request, func(m jsonscan.Member) error {
-		if string(m.Key) == "password" && jsonscan.KindOf(m.Value) == jsonscan.KindString {
-			start, end = m.Start, m.End
-		}
-		return nil
-	})
-	if start < 0 {
-		return ev
-	}
-	out := make([]byte, 0, len(ev)+len(passwordCanary))
-	out = append(out, ev[:off+start]...)
-	out = append(out, '"')
-	out = append(out, passwordCanary...)
-	out = append(out, '"')
-	return append(out, ev[off+end:]...)
+	return out
 }

@@ -1,21 +1,24 @@
-package migrateuser
+package migrateuser_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-triggers/suite/internal/fakes"
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/emailgate"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/legacy"
-	"github.com/cognito-triggers/suite/pkg/presignup"
+	"github.com/cognito-triggers/suite/pkg/migrateuser"
+	"github.com/cognito-triggers/suite/pkg/signupgate"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
@@ -26,139 +29,111 @@ const (
 	fixtureUser     = "maria.rivera@example.com"
 )
 
-// fakeStore is a Store with canned answers that records what it was asked.
-type fakeStore struct {
-	mu sync.Mutex
-	// users maps a username to its profile; password is the one that
-	// verifies.
+// handler is the invocation layer around a migration Decider.
+type handler = invoke.Handler[triggers.MigrateUser, *triggers.MigrateUser]
+
+// legacyUsers is a legacy store in memory: users by name, the one password
+// that verifies, and a record of what was asked. Its fake is the store a
+// Decider gets.
+type legacyUsers struct {
+	mu       sync.Mutex
 	users    map[string]legacy.User
 	password string
-	err      error
-	panicMsg string // panic with this text (plus the password) when set
-	marks    []string
+	err      error  // every call fails with it when set
+	panicMsg string // Authenticate panics with this text and the password when set
 	markErr  error
-	auths    int
-	lookups  int
+
+	marks   []string
+	auths   int
+	lookups int
 }
 
-func (f *fakeStore) Authenticate(_ context.Context, username string, pw []byte) (legacy.Answer, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.auths++
-	if f.panicMsg != "" {
-		panic(f.panicMsg + " " + string(pw))
+func newUsers(password string, users ...legacy.User) *legacyUsers {
+	l := &legacyUsers{users: map[string]legacy.User{}, password: password}
+	for _, u := range users {
+		l.users[u.Username] = u
 	}
-	if f.err != nil {
-		return legacy.Answer{}, f.err
-	}
-	u, ok := f.users[username]
-	if !ok || string(pw) != f.password {
-		return legacy.Answer{Note: legacy.NoteInvalid}, nil
-	}
-	return legacy.Answer{OK: true, User: u}, nil
+	return l
 }
 
-func (f *fakeStore) Lookup(_ context.Context, username string) (legacy.Answer, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lookups++
-	if f.err != nil {
-		return legacy.Answer{}, f.err
+func (l *legacyUsers) fake() *fakes.LegacyStore {
+	return &fakes.LegacyStore{
+		AuthenticateFn: func(_ context.Context, username string, pw triggers.Password) (legacy.Answer, error) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.auths++
+			if l.panicMsg != "" {
+				panic(l.panicMsg + " " + string(pw))
+			}
+			if l.err != nil {
+				return legacy.Answer{}, l.err
+			}
+			u, ok := l.users[username]
+			if !ok || string(pw) != l.password {
+				return legacy.Answer{Note: decision.ReasonInvalidCredentials}, nil
+			}
+			return legacy.Answer{OK: true, User: u}, nil
+		},
+		LookupFn: func(_ context.Context, username string) (legacy.Answer, error) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.lookups++
+			if l.err != nil {
+				return legacy.Answer{}, l.err
+			}
+			u, ok := l.users[username]
+			if !ok {
+				return legacy.Answer{Note: decision.ReasonNotFound}, nil
+			}
+			return legacy.Answer{OK: true, User: u}, nil
+		},
+		MarkMigratedFn: func(_ context.Context, username string) error {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.marks = append(l.marks, username)
+			return l.markErr
+		},
 	}
-	u, ok := f.users[username]
-	if !ok {
-		return legacy.Answer{Note: legacy.NoteNotFound}, nil
-	}
-	return legacy.Answer{OK: true, User: u}, nil
 }
 
-func (f *fakeStore) MarkMigrated(_ context.Context, username string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.marks = append(f.marks, username)
-	return f.markErr
-}
-
-// fakeGate admits addresses in one domain, or fails like a broken table.
-type fakeGate struct {
-	allow  emailgate.Allowlist
-	reason string // forced refusal reason, e.g. "table_error"
-	calls  int
-}
-
-// PhoneAllowed admits every number except the +882 international
-// premium range, standing in for ALLOWED_PHONE_COUNTRY_CODES.
-func (g *fakeGate) PhoneAllowed(phone string) bool { return !strings.HasPrefix(phone, "+882") }
-
-func (g *fakeGate) Admit(_ context.Context, email string) presignup.Verdict {
-	g.calls++
-	if g.reason != "" {
-		return presignup.Verdict{Reason: g.reason, Cause: errors.New("forced"), TableLatency: time.Millisecond}
-	}
-	addr, err := emailgate.Parse(email)
-	if err != nil {
-		return presignup.Verdict{Reason: "email_invalid", Cause: err}
-	}
-	if !g.allow.Match(addr.Domain) {
-		return presignup.Verdict{Reason: "domain_not_allowed", Cause: errors.New("not allowed")}
-	}
-	return presignup.Verdict{Rule: "allowlist"}
-}
-
-func allowGate(t testing.TB, list string) *fakeGate {
+// exampleGate is the real sign-up gate admitting example.com, with the
+// phone rule that sign-up applies: +1 and +44 only, which refuses the
+// +882 international premium range.
+func exampleGate(t testing.TB) *signupgate.Gate {
 	t.Helper()
-	al, err := emailgate.ParseAllowlist(list)
+	al, err := emailgate.ParseAllowlist("example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeGate{allow: al}
-}
-
-// event returns a fixture, optionally edited as a generic map.
-func event(t testing.TB, fixture string, edit func(map[string]any)) []byte {
-	t.Helper()
-	raw, err := os.ReadFile("../../events/" + fixture)
+	g, err := signupgate.New(signupgate.Config{Allowlist: al, PhoneCountryCodes: []string{"+1", "+44"}}, signupgate.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if edit == nil {
-		return raw
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	edit(ev)
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return g
 }
 
 func authEvent(t testing.TB, user, password string) []byte {
-	return event(t, "migrateuser-authentication.json", func(ev map[string]any) {
-		ev["userName"] = user
-		ev["request"].(map[string]any)["password"] = password
-	})
+	t.Helper()
+	return testevent.Load(t, "migrateuser-authentication.json", testevent.Set("userName", user), testevent.SetRequest("password", password))
 }
 
 func forgotEvent(t testing.TB, user string) []byte {
-	return event(t, "migrateuser-forgot-password.json", func(ev map[string]any) { ev["userName"] = user })
+	t.Helper()
+	return testevent.Load(t, "migrateuser-forgot-password.json", testevent.Set("userName", user))
 }
 
-func baseConfig() Config {
-	return Config{Source: SourceHTTP, Attributes: []string{"name", "given_name", "custom:plan"}, DomainGate: true}
+func baseConfig() migrateuser.Config {
+	return migrateuser.Config{Source: migrateuser.SourceHTTP, Attributes: []string{"name", "given_name", "custom:plan"}, DomainGate: true}
 }
 
 // newHandler wires a Decider into the invocation layer, logging JSON into
-// logs when it is not nil.
-func newHandler(t testing.TB, cfg Config, store Store, gate Gate, logs *bytes.Buffer) *invoke.Handler {
+// logs when it is not nil. A nil gate with the gate on is exampleGate.
+func newHandler(t testing.TB, cfg migrateuser.Config, store migrateuser.Store, gate migrateuser.Gate, logs *bytes.Buffer) *handler {
 	t.Helper()
 	if gate == nil && cfg.DomainGate {
-		gate = allowGate(t, "example.com")
+		gate = exampleGate(t)
 	}
-	d, err := New(cfg, store, gate)
+	d, err := migrateuser.New(cfg, migrateuser.Deps{Store: store, Gate: gate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +141,7 @@ func newHandler(t testing.TB, cfg Config, store Store, gate Gate, logs *bytes.Bu
 	if logs != nil {
 		log = telemetry.NewLogger(logs, slog.LevelDebug)
 	}
-	return invoke.New(invoke.Options{Function: "migrateuser", Trigger: triggers.TriggerUserMigration, Budget: 2 * time.Second, Logger: log}, d.Decide)
+	return invoke.New[triggers.MigrateUser](invoke.Options{Function: "migrateuser", Budget: 2 * time.Second, Logger: log}, d.Decide)
 }
 
 // decisionLine parses the one JSON line the invocation wrote.
@@ -178,4 +153,25 @@ func decisionLine(t testing.TB, logs *bytes.Buffer) map[string]any {
 		t.Fatalf("decision line is not JSON: %v\n%s", err, logs)
 	}
 	return m
+}
+
+// decodeJSON reads JSON with encoding/json, independently of the decoder
+// under test.
+func decodeJSON(t testing.TB, raw []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, raw)
+	}
+	return m
+}
+
+// sameEvent fails unless out is the event in, member for member: the
+// answer of every "no". The answer is re-encoded from the typed event, so
+// it is compared as JSON values, not as bytes.
+func sameEvent(t testing.TB, in, out []byte) {
+	t.Helper()
+	if diff := cmp.Diff(decodeJSON(t, in), decodeJSON(t, out)); diff != "" {
+		t.Errorf("the answer is not the event as received (-in +out):\n%s", diff)
+	}
 }

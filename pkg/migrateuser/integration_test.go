@@ -1,4 +1,4 @@
-package migrateuser
+package migrateuser_test
 
 import (
 	"bytes"
@@ -16,9 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/cognito-triggers/suite/internal/fakes"
 	"github.com/cognito-triggers/suite/internal/legacyserver"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/legacy"
+	"github.com/cognito-triggers/suite/pkg/migrateuser"
 	"github.com/cognito-triggers/suite/pkg/passhash"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
@@ -30,23 +32,25 @@ const (
 	apiKeyCanary   = "sk-CANARY-a91f04"
 )
 
-// fakeSM serves a secret value a test can change or break.
-type fakeSM struct {
+// secretValue is a secret a test can change or break; its fake is the
+// Secrets Manager the store reads it from.
+type secretValue struct {
 	mu    sync.Mutex
 	value string
 	err   error
 }
 
-func (f *fakeSM) set(v string) { f.mu.Lock(); f.value = v; f.mu.Unlock() }
+func (f *secretValue) fail(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
 
-func (f *fakeSM) GetSecretValue(_ context.Context, _ *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err != nil {
-		return nil, f.err
-	}
-	v := f.value
-	return &secretsmanager.GetSecretValueOutput{SecretString: &v}, nil
+func (f *secretValue) fake() *fakes.SecretsManager {
+	return &fakes.SecretsManager{GetSecretValueFn: func(context.Context, *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.err != nil {
+			return nil, f.err
+		}
+		return fakes.SecretString(f.value), nil
+	}}
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -56,8 +60,8 @@ func b(v bool) types.AttributeValue   { return &types.AttributeValueMemberBOOL{V
 // it through the real HTTP store.
 type httpFixture struct {
 	srv *legacyserver.Server
-	sm  *fakeSM
-	cfg Config
+	sm  *secretValue
+	cfg migrateuser.Config
 }
 
 func newHTTPFixture(t testing.TB, password string) *httpFixture {
@@ -70,13 +74,13 @@ func newHTTPFixture(t testing.TB, password string) *httpFixture {
 	}
 	t.Cleanup(func() { srv.Close() })
 	cfg := baseConfig()
-	cfg.Source, cfg.AuthURL, cfg.SecretID, cfg.SecretTTL, cfg.LegacyTimeout = SourceHTTP, srv.URL, "legacy/api", time.Hour, 300*time.Millisecond
-	return &httpFixture{srv: srv, sm: &fakeSM{value: `{"api_key":"` + apiKeyCanary + `"}`}, cfg: cfg}
+	cfg.Source, cfg.AuthURL, cfg.SecretID, cfg.SecretTTL, cfg.LegacyTimeout = migrateuser.SourceHTTP, srv.URL, "legacy/api", time.Hour, 300*time.Millisecond
+	return &httpFixture{srv: srv, sm: &secretValue{value: `{"api_key":"` + apiKeyCanary + `"}`}, cfg: cfg}
 }
 
-func (f *httpFixture) store(t testing.TB) Store {
+func (f *httpFixture) store(t testing.TB) migrateuser.Store {
 	t.Helper()
-	st, err := NewStore(f.cfg, Deps{Secrets: f.sm})
+	st, err := migrateuser.NewStore(f.cfg, migrateuser.Clients{Secrets: f.sm.fake()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +91,7 @@ func (f *httpFixture) store(t testing.TB) Store {
 // hash of password, and a Decider using it through the real table store.
 type tableFixture struct {
 	mem *legacyserver.Table
-	cfg Config
+	cfg migrateuser.Config
 }
 
 func newTableFixture(t testing.TB, password string, cost int) *tableFixture {
@@ -100,15 +104,15 @@ func newTableFixture(t testing.TB, password string, cost int) *tableFixture {
 	mem.Put(map[string]types.AttributeValue{"username": s(fixtureUser), "password_hash": s(string(hash)),
 		"email": s(fixtureUser), "email_verified": b(true), "name": s("Maria Rivera")})
 	cfg := baseConfig()
-	cfg.Source, cfg.UsersTable, cfg.DummyScheme, cfg.LegacyTimeout = SourceTable, "legacy-users", passhash.SchemeBcrypt, time.Second
+	cfg.Source, cfg.UsersTable, cfg.DummyScheme, cfg.LegacyTimeout = migrateuser.SourceTable, "legacy-users", passhash.SchemeBcrypt, time.Second
 	// The dummy imitates the records' cost, as LEGACY_DUMMY_HASH does.
 	cfg.DummyHash = string(hash)
 	return &tableFixture{mem: mem, cfg: cfg}
 }
 
-func (f *tableFixture) store(t testing.TB) Store {
+func (f *tableFixture) store(t testing.TB) migrateuser.Store {
 	t.Helper()
-	st, err := NewStore(f.cfg, Deps{DynamoDB: f.mem})
+	st, err := migrateuser.NewStore(f.cfg, migrateuser.Clients{DynamoDB: f.mem})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +121,9 @@ func (f *tableFixture) store(t testing.TB) Store {
 
 // TestUnknownAndWrongAreByteIdentical: the same event sent for a user the
 // legacy store does not have and for one whose password it does not match
-// comes back byte for byte as it was sent, from both sources, so Cognito
-// (and whoever calls InitiateAuth) sees one answer.
+// comes back as it was sent, from both sources, and the four answers are
+// byte for byte the same, so Cognito (and whoever calls InitiateAuth)
+// sees one answer.
 func TestUnknownAndWrongAreByteIdentical(t *testing.T) {
 	in := authEvent(t, fixtureUser, "a wrong password")
 	withMaria := newHTTPFixture(t, "the right password")
@@ -131,8 +136,8 @@ func TestUnknownAndWrongAreByteIdentical(t *testing.T) {
 	var outs [][]byte
 	for _, tc := range []struct {
 		name  string
-		cfg   Config
-		store Store
+		cfg   migrateuser.Config
+		store migrateuser.Store
 	}{
 		{"http wrong password", withMaria.cfg, withMaria.store(t)},
 		{"http unknown user", withoutMaria.cfg, withoutMaria.store(t)},
@@ -144,17 +149,15 @@ func TestUnknownAndWrongAreByteIdentical(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if !bytes.Equal(out, in) {
-			t.Errorf("%s: answer differs from the event:\n in  %s\n out %s", tc.name, in, out)
-		}
-		if line := decisionLine(t, &logs); line["outcome"] != OutcomeNotMigrated || line["reason"] != legacy.NoteInvalid {
+		sameEvent(t, in, out)
+		if line := decisionLine(t, &logs); line["outcome"] != string(decision.OutcomeNotMigrated) || line["reason"] != string(decision.ReasonInvalidCredentials) {
 			t.Errorf("%s: logged %v/%v", tc.name, line["outcome"], line["reason"])
 		}
 		outs = append(outs, out)
 	}
 	for i := 1; i < len(outs); i++ {
 		if !bytes.Equal(outs[0], outs[i]) {
-			t.Errorf("answer %d differs from answer 0", i)
+			t.Errorf("answer %d differs from answer 0:\n %s\n %s", i, outs[0], outs[i])
 		}
 	}
 }
@@ -199,14 +202,14 @@ func TestNoSecretsInLogs(t *testing.T) {
 	captureLogs(t, &buf)
 	logger := telemetry.NewLogger(&buf, slog.LevelDebug)
 	runs := 0
-	run := func(name string, cfg Config, store Store, in []byte) {
+	run := func(name string, cfg migrateuser.Config, store migrateuser.Store, in []byte) {
 		t.Helper()
 		runs++
-		d, err := New(cfg, store, allowGate(t, "example.com"))
+		d, err := migrateuser.New(cfg, migrateuser.Deps{Store: store, Gate: exampleGate(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := invoke.New(invoke.Options{Function: "migrateuser", Trigger: triggers.TriggerUserMigration, Budget: time.Second, Logger: logger}, d.Decide)
+		h := invoke.New[triggers.MigrateUser](invoke.Options{Function: "migrateuser", Budget: time.Second, Logger: logger}, d.Decide)
 		before := len(buf.Bytes())
 		out, err := h.Invoke(context.Background(), in)
 		if err != nil {
@@ -215,7 +218,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 					t.Errorf("%s: the error returned to Cognito carries a canary: %q", name, err)
 				}
 			}
-			var ue *triggers.UserError
+			var ue *decision.UserError
 			if errors.As(err, &ue) && ue.Cause != nil && strings.Contains(ue.Cause.Error(), passwordCanary) {
 				t.Errorf("%s: the cause carries the password", name)
 			}
@@ -251,7 +254,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	hf.srv.SetFault(legacyserver.PathVerify, nil)
 	hf.srv.SetAPIKey("another-key")
 	run("http unauthorized", hf.cfg, hf.store(t), auth)
-	hf.sm.err = errors.New("ThrottlingException: rate exceeded")
+	hf.sm.fail(errors.New("ThrottlingException: rate exceeded"))
 	run("http secret unavailable", hf.cfg, hf.store(t), auth)
 
 	// Table source.
@@ -268,7 +271,9 @@ func TestNoSecretsInLogs(t *testing.T) {
 	run("password of the wrong type", hf.cfg, hf.store(t), bytes.Replace(auth, []byte(`"`+passwordCanary+`"`), []byte(`["`+passwordCanary+`"]`), 1))
 	run("duplicate password", hf.cfg, hf.store(t), bytes.Replace(auth, []byte(`"password":`), []byte(`"password":"x","password":`), 1))
 	run("truncated event", hf.cfg, hf.store(t), auth[:len(auth)/2+10])
-	run("forced panic", hf.cfg, &fakeStore{panicMsg: "boom"}, auth)
+	panicking := newUsers(passwordCanary, maria)
+	panicking.panicMsg = "boom"
+	run("forced panic", hf.cfg, panicking.fake(), auth)
 
 	logs := buf.Bytes()
 	for _, c := range []string{passwordCanary, apiKeyCanary} {
@@ -291,8 +296,9 @@ func TestNoSecretsInLogs(t *testing.T) {
 			reasons[r] = true
 		}
 	}
-	for _, r := range []string{"legacy_error", "legacy_timeout", "legacy_malformed", "legacy_unauthorized", "secret_error", "table_error", "hash_malformed", "panic", "malformed_event", "invalid_credentials"} {
-		if !reasons[r] {
+	for _, r := range []decision.Reason{decision.ReasonLegacyError, decision.ReasonLegacyTimeout, decision.ReasonLegacyMalformed, decision.ReasonLegacyRefused,
+		decision.ReasonSecretError, decision.ReasonHashMalformed, decision.ReasonPanic, decision.ReasonMalformedEvent, decision.ReasonInvalidCredentials} {
+		if !reasons[string(r)] {
 			t.Errorf("no path ended with reason %s (the test does not cover it)", r)
 		}
 	}

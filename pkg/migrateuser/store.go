@@ -8,17 +8,17 @@ import (
 	"github.com/cognito-triggers/suite/pkg/secretcache"
 )
 
-// Deps are the clients NewStore wires a legacy source from. Only the ones
-// the configured source needs are used; none is called before the first
-// invocation.
-type Deps struct {
+// Clients are the clients NewStore wires a legacy source from. Only the
+// ones the configured source needs are used; none is called before the
+// first invocation.
+type Clients struct {
 	DynamoDB legacy.TableAPI               // LEGACY_SOURCE=table
 	Secrets  secretcache.GetSecretValueAPI // when LEGACY_SECRET_ID is set
 	HTTP     legacy.Doer                   // nil: legacy.NewHTTPClient
 }
 
 // NewStore builds the configured legacy source. It performs no I/O.
-func NewStore(cfg Config, deps Deps) (Store, error) {
+func NewStore(cfg Config, deps Clients) (Store, error) {
 	cacheOpts := secretcache.Options{TTL: cfg.SecretTTL}
 	switch cfg.Source {
 	case SourceHTTP:

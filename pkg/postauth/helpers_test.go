@@ -1,20 +1,21 @@
-package postauth
+package postauth_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-triggers/suite/internal/harness"
+	"github.com/cognito-triggers/suite/internal/testevent"
 	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
+	"github.com/cognito-triggers/suite/pkg/postauth"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
@@ -23,144 +24,40 @@ import (
 // tests and benchmarks never start it.
 func TestMain(m *testing.M) { harness.Main(m) }
 
-// memStore is an in-memory Store with DynamoDB's semantics for the two
-// conditional puts of Table.Put, plus injected failures. Its keys are
-// structs of the record's own strings, so that a benchmark measures the
-// handler rather than the fake.
-type memStore struct {
-	mu      sync.Mutex
-	markers map[markerKey]int64 // -> until (epoch ms)
-	items   map[itemKey]Record
-	puts    int
-	err     error // returned by every Put when set
-	stall   bool  // block until the context ends
-}
-
-type markerKey struct{ sub, key string }
-
-type itemKey struct {
-	sub       string
-	at        int64 // epoch ms
-	requestID string
-}
-
-func newMemStore() *memStore {
-	return &memStore{markers: map[markerKey]int64{}, items: map[itemKey]Record{}}
-}
-
-func (m *memStore) Put(ctx context.Context, r *Record) error {
-	m.mu.Lock()
-	m.puts++
-	stall, err := m.stall, m.err
-	m.mu.Unlock()
-	if stall {
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := r.Time.UnixMilli()
-	mk := markerKey{r.Sub, r.Key}
-	if until, ok := m.markers[mk]; ok && until >= now {
-		return ErrDuplicate
-	}
-	ik := itemKey{r.Sub, now, r.RequestID}
-	if _, ok := m.items[ik]; ok {
-		return ErrDuplicate
-	}
-	m.markers[mk] = now + DedupeWindow.Milliseconds()
-	m.items[ik] = *r
-	return nil
-}
-
-func (m *memStore) records() []Record {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]Record, 0, len(m.items))
-	for _, r := range m.items {
-		out = append(out, r)
-	}
-	return out
-}
-
-// reset drops every item and marker (benchmarks keep the maps small).
-func (m *memStore) reset() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	clear(m.markers)
-	clear(m.items)
-}
-
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-const fixture = "../../events/postauth-authentication.json"
+// fixture is the post authentication event in events/.
+const fixture = "postauth-authentication.json"
 
 // fixtureSub is the sub of the fixture's user.
 const fixtureSub = "7c4e9a12-3b5d-4f6e-8a1b-2c3d4e5f6a7b"
 
-// event returns the post authentication fixture after edit, re-encoded.
-func event(t testing.TB, edit func(ev map[string]any)) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit == nil {
-		return raw
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	edit(ev)
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+// event returns the post authentication fixture after the edits.
+func event(tb testing.TB, edits ...testevent.Edit) []byte {
+	tb.Helper()
+	return testevent.Load(tb, fixture, edits...)
 }
 
-func request(ev map[string]any) map[string]any { return ev["request"].(map[string]any) }
-
-func attributes(ev map[string]any) map[string]any {
-	return request(ev)["userAttributes"].(map[string]any)
+// newDecider is postauth.New for a configuration the test expects to be
+// valid.
+func newDecider(tb testing.TB, cfg postauth.Config, deps postauth.Deps) *postauth.Decider {
+	tb.Helper()
+	d, err := postauth.New(cfg, deps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
 }
+
+// invocationBudget is the budget of the handlers the tests build.
+const invocationBudget = 4 * time.Second
 
 // handler returns the function's invoke.Handler over d, logging to logs
 // when it is not nil.
-func handler(d *Decider, logs *bytes.Buffer) *invoke.Handler {
+func handler(d *postauth.Decider, logs *bytes.Buffer) *invoke.Handler[triggers.PostAuth, *triggers.PostAuth] {
 	var log *slog.Logger
 	if logs != nil {
 		log = telemetry.NewLogger(logs, slog.LevelInfo)
 	}
-	return invoke.New(invoke.Options{Function: "postauth", Trigger: triggers.TriggerPostAuthentication,
-		Budget: 4 * time.Second, Logger: log}, d.Decide)
+	return invoke.New[triggers.PostAuth](invoke.Options{Function: "postauth", Budget: invocationBudget, Logger: log}, d.Decide)
 }
 
 // withRequestID is the context Lambda gives an invocation.
@@ -168,48 +65,104 @@ func withRequestID(ctx context.Context, id string) context.Context {
 	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id})
 }
 
-// decisionLines parses every log line; each must be one JSON object.
-func decisionLines(t testing.TB, logs []byte) []map[string]any {
-	t.Helper()
+// decisionLines parses every log line; each must be one JSON object
+// without repeated names (the strict decoder refuses them).
+func decisionLines(tb testing.TB, logs []byte) []map[string]any {
+	tb.Helper()
 	var out []map[string]any
 	for _, line := range bytes.Split(bytes.TrimSpace(logs), []byte("\n")) {
 		if len(line) == 0 {
 			continue
 		}
 		var m map[string]any
-		if err := json.Unmarshal(line, &m); err != nil {
-			t.Fatalf("log line is not JSON: %v\n%s", err, line)
+		if err := jsonv2.Unmarshal(line, &m); err != nil {
+			tb.Fatalf("log line is not one JSON object with distinct names: %v\n%s", err, line)
 		}
-		seen := map[string]bool{}
-		_ = jsonscan.Object(line, func(mem jsonscan.Member) error {
-			if seen[string(mem.Key)] {
-				t.Errorf("log line repeats %q: %s", mem.Key, line)
-			}
-			seen[string(mem.Key)] = true
-			return nil
-		})
 		out = append(out, m)
 	}
 	return out
 }
 
-// withEmptyResponse is what the function must answer for in: the event as
-// sent, "response" replaced by {}; compared as decoded JSON.
-func withEmptyResponse(t testing.TB, in []byte) any {
-	t.Helper()
-	var ev map[string]any
-	if err := json.Unmarshal(in, &ev); err != nil {
-		t.Fatal(err)
+// echoDiff compares the answer out with what the function must answer for
+// in: the event as sent with "response" replaced by {}. The answer is the
+// event re-encoded from its typed form, so both are compared as
+// encoding/json decodes them, and the typed model's defaults are applied to
+// in first: "region", "callerContext.awsSdkVersion" and ".clientId" read
+// as "" when absent or null, an empty or null "userName" is omitted,
+// "request.newDeviceUsed" reads as false when absent or null, a null
+// "userAttributes" or "clientMetadata" is omitted, a null value in them
+// reads as "", and a value of another type than string comes back as its
+// JSON text (compared by meaning).
+func echoDiff(tb testing.TB, in, out []byte) string {
+	tb.Helper()
+	want, ok := decodeNumbers(tb, in).(map[string]any)
+	if !ok {
+		tb.Fatalf("event is not an object: %s", in)
 	}
-	ev["response"] = map[string]any{}
-	return ev
+	got, ok := decodeNumbers(tb, out).(map[string]any)
+	if !ok {
+		tb.Fatalf("answer is not an object: %s", out)
+	}
+	want["response"] = map[string]any{}
+	defaultString(want, "region")
+	if s, _ := want["userName"].(string); s == "" {
+		delete(want, "userName")
+	}
+	cc, _ := want["callerContext"].(map[string]any)
+	if cc == nil {
+		cc = map[string]any{}
+		want["callerContext"] = cc
+	}
+	defaultString(cc, "awsSdkVersion")
+	defaultString(cc, "clientId")
+	req, ok := want["request"].(map[string]any)
+	if !ok {
+		tb.Fatalf("accepted event has no request object: %s", in)
+	}
+	if _, ok := req["newDeviceUsed"].(bool); !ok {
+		req["newDeviceUsed"] = false
+	}
+	gotReq, _ := got["request"].(map[string]any)
+	for _, name := range []string{"userAttributes", "clientMetadata"} {
+		attrs, ok := req[name].(map[string]any)
+		if !ok {
+			delete(req, name)
+			continue
+		}
+		gotAttrs, _ := gotReq[name].(map[string]any)
+		for k, v := range attrs {
+			switch v.(type) {
+			case string:
+			case nil:
+				attrs[k] = ""
+			default:
+				attrs[k] = jsonText{v}
+				if s, ok := gotAttrs[k].(string); ok {
+					gotAttrs[k] = jsonText{decodeNumbers(tb, []byte(s))}
+				}
+			}
+		}
+	}
+	return cmp.Diff(want, got)
 }
 
-func decodeJSON(t testing.TB, b []byte) any {
-	t.Helper()
+// jsonText is an attribute value that was not a string, by meaning.
+type jsonText struct{ V any }
+
+func defaultString(m map[string]any, name string) {
+	if _, ok := m[name].(string); !ok {
+		m[name] = ""
+	}
+}
+
+// decodeNumbers decodes JSON with encoding/json, numbers as written.
+func decodeNumbers(tb testing.TB, b []byte) any {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, b)
+	if err := dec.Decode(&v); err != nil {
+		tb.Fatalf("not JSON: %v\n%q", err, b)
 	}
 	return v
 }

@@ -1,4 +1,4 @@
-package postauth
+package postauth_test
 
 import (
 	"bytes"
@@ -16,11 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-triggers/suite/internal/fakes"
 	"github.com/cognito-triggers/suite/internal/harness"
+	"github.com/cognito-triggers/suite/internal/testevent"
 	"github.com/cognito-triggers/suite/pkg/awsconf"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/dynamo"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
-	"github.com/cognito-triggers/suite/pkg/triggers"
+	"github.com/cognito-triggers/suite/pkg/postauth"
 )
 
 // Integration tests: the real Table and SDK client (built as main builds
@@ -40,7 +43,7 @@ func clientFor(env map[string]string) *dynamodb.Client {
 func motoTable(t *testing.T) (*harness.Moto, *dynamodb.Client) {
 	t.Helper()
 	m := harness.MotoT(t)
-	if err := m.CreateTable(t.Context(), auditTable, AttrPK, AttrSK); err != nil {
+	if err := m.CreateTable(t.Context(), auditTable, postauth.AttrPK, postauth.AttrSK); err != nil {
 		t.Fatal(err)
 	}
 	return m, clientFor(m.Env())
@@ -51,7 +54,7 @@ func getItem(t *testing.T, client *dynamodb.Client, pk, sk string) map[string]ty
 	t.Helper()
 	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{
 		TableName:      aws.String(auditTable),
-		Key:            map[string]types.AttributeValue{AttrPK: &types.AttributeValueMemberS{Value: pk}, AttrSK: &types.AttributeValueMemberS{Value: sk}},
+		Key:            map[string]types.AttributeValue{postauth.AttrPK: &types.AttributeValueMemberS{Value: pk}, postauth.AttrSK: &types.AttributeValueMemberS{Value: sk}},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -106,23 +109,23 @@ func fromPlain(t testing.TB, group map[string]any) map[string]types.AttributeVal
 
 func TestSignInRecorded(t *testing.T) {
 	_, client := motoTable(t)
-	clock := newFakeClock()
-	d := New(Config{Table: auditTable, Retention: 30 * 24 * time.Hour, Now: clock.Now}, NewTable(client, auditTable))
+	clock := fakes.NewClock()
+	d := newDecider(t, postauth.Config{Table: auditTable, Retention: 30 * 24 * time.Hour}, postauth.Deps{Store: postauth.NewTable(client, auditTable), Now: clock.Now})
 	var logs bytes.Buffer
-	in := event(t, nil)
+	in := event(t)
 	out, err := handler(d, &logs).Invoke(withRequestID(t.Context(), "req-0001"), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(withEmptyResponse(t, in), decodeJSON(t, out)); diff != "" {
+	if diff := echoDiff(t, in, out); diff != "" {
 		t.Errorf("response (-want +got):\n%s", diff)
 	}
-	key, err := IdempotencyKey(in)
+	key, err := postauth.IdempotencyKey(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := clock.Now()
-	want := Record{
+	want := postauth.Record{
 		Sub:           fixtureSub,
 		Time:          now,
 		UserPoolID:    "us-east-1_EXAMPLE",
@@ -132,12 +135,12 @@ func TestSignInRecorded(t *testing.T) {
 		RequestID:     "req-0001",
 		ExpiresAt:     now.Add(30 * 24 * time.Hour).Unix(),
 	}
-	got, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, 10)
+	got, err := postauth.LastSignIns(t.Context(), client, auditTable, fixtureSub, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]Record{want}, got); diff != "" {
-		t.Errorf("LastSignIns (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]postauth.Record{want}, got); diff != "" {
+		t.Errorf("postauth.LastSignIns (-want +got):\n%s", diff)
 	}
 
 	// The stored item holds exactly the documented attributes: nothing
@@ -206,10 +209,10 @@ func TestConcurrentDeliveriesWriteOneItem(t *testing.T) {
 			env := m.Env()
 			proxy := startIsolatingProxy(t, m.Endpoint, mode.iso)
 			env["AWS_ENDPOINT_URL"] = proxy.Endpoint
-			d := New(Config{Table: auditTable, FailureMode: FailClosed}, NewTable(clientFor(env), auditTable))
+			d := newDecider(t, postauth.Config{Table: auditTable, FailureMode: postauth.FailClosed}, postauth.Deps{Store: postauth.NewTable(clientFor(env), auditTable)})
 			var logs bytes.Buffer
 			h := handler(d, &logs)
-			in := event(t, nil)
+			in := event(t)
 			const n = 10
 			var wg sync.WaitGroup
 			errs := make([]error, n)
@@ -225,7 +228,7 @@ func TestConcurrentDeliveriesWriteOneItem(t *testing.T) {
 			if err := errors.Join(errs...); err != nil {
 				t.Errorf("a delivery was refused: %v", err)
 			}
-			recs, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, 100)
+			recs, err := postauth.LastSignIns(t.Context(), client, auditTable, fixtureSub, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -256,32 +259,30 @@ func TestConcurrentDeliveriesWriteOneItem(t *testing.T) {
 // apart.
 func TestDedupeWindow(t *testing.T) {
 	_, client := motoTable(t)
-	clock := newFakeClock()
-	d := New(Config{Table: auditTable, Now: clock.Now}, NewTable(client, auditTable))
+	clock := fakes.NewClock()
+	d := newDecider(t, postauth.Config{Table: auditTable}, postauth.Deps{Store: postauth.NewTable(client, auditTable), Now: clock.Now})
 	h := handler(d, nil)
-	base := event(t, nil)
-	newDevice := event(t, func(ev map[string]any) { request(ev)["newDeviceUsed"] = true })
-	otherClient := event(t, func(ev map[string]any) {
-		ev["callerContext"].(map[string]any)["clientId"] = "2example98765432"
-	})
-	withMetadata := event(t, func(ev map[string]any) { request(ev)["clientMetadata"] = map[string]any{"app": "mobile"} })
+	base := event(t)
+	newDevice := event(t, testevent.SetRequest("newDeviceUsed", true))
+	otherClient := event(t, testevent.SetCaller("clientId", "2example98765432"))
+	withMetadata := event(t, testevent.SetRequest("clientMetadata", map[string]any{"app": "mobile"}))
 	steps := []struct {
 		advance time.Duration
 		event   []byte
-		want    string
+		want    decision.Outcome
 	}{
-		{0, base, OutcomeRecorded},
-		{time.Second, base, OutcomeDuplicate},
-		{58 * time.Second, base, OutcomeDuplicate},   // 59 s after the recorded one
-		{time.Second, base, OutcomeDuplicate},        // exactly 60 s: still inside
-		{time.Millisecond, base, OutcomeRecorded},    // 60.001 s: a new sign-in
-		{time.Second, newDevice, OutcomeRecorded},    // differs in newDeviceUsed
-		{time.Second, otherClient, OutcomeRecorded},  // differs in client
-		{time.Second, withMetadata, OutcomeRecorded}, // differs in clientMetadata
-		{0, withMetadata, OutcomeDuplicate},          // same instant, same event
-		{time.Second, newDevice, OutcomeDuplicate},   // 2 s after its own record
-		{30 * time.Second, base, OutcomeDuplicate},   // 33 s after its second record
-		{30 * time.Second, base, OutcomeRecorded},    // 63 s after it
+		{0, base, decision.OutcomeRecorded},
+		{time.Second, base, decision.OutcomeDuplicate},
+		{58 * time.Second, base, decision.OutcomeDuplicate},   // 59 s after the recorded one
+		{time.Second, base, decision.OutcomeDuplicate},        // exactly 60 s: still inside
+		{time.Millisecond, base, decision.OutcomeRecorded},    // 60.001 s: a new sign-in
+		{time.Second, newDevice, decision.OutcomeRecorded},    // differs in newDeviceUsed
+		{time.Second, otherClient, decision.OutcomeRecorded},  // differs in client
+		{time.Second, withMetadata, decision.OutcomeRecorded}, // differs in clientMetadata
+		{0, withMetadata, decision.OutcomeDuplicate},          // same instant, same event
+		{time.Second, newDevice, decision.OutcomeDuplicate},   // 2 s after its own record
+		{30 * time.Second, base, decision.OutcomeDuplicate},   // 33 s after its second record
+		{30 * time.Second, base, decision.OutcomeRecorded},    // 63 s after it
 	}
 	for i, s := range steps {
 		clock.Advance(s.advance)
@@ -291,20 +292,20 @@ func TestDedupeWindow(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		if diff := cmp.Diff(withEmptyResponse(t, s.event), decodeJSON(t, out)); diff != "" {
+		if diff := echoDiff(t, s.event, out); diff != "" {
 			t.Errorf("step %d: response (-want +got):\n%s", i, diff)
 		}
-		if got := decisionLines(t, logs.Bytes())[0]["outcome"]; got != s.want {
+		if got := decisionLines(t, logs.Bytes())[0]["outcome"]; got != string(s.want) {
 			t.Errorf("step %d (+%v): outcome %v, want %s", i, s.advance, got, s.want)
 		}
 	}
-	recs, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, 100)
+	recs, err := postauth.LastSignIns(t.Context(), client, auditTable, fixtureSub, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := 0
 	for _, s := range steps {
-		if s.want == OutcomeRecorded {
+		if s.want == decision.OutcomeRecorded {
 			want++
 		}
 	}
@@ -316,24 +317,24 @@ func TestDedupeWindow(t *testing.T) {
 // TestLastSignIns: newest first, at most n, markers never returned.
 func TestLastSignIns(t *testing.T) {
 	_, client := motoTable(t)
-	clock := newFakeClock()
-	d := New(Config{Table: auditTable, Now: clock.Now}, NewTable(client, auditTable))
+	clock := fakes.NewClock()
+	d := newDecider(t, postauth.Config{Table: auditTable}, postauth.Deps{Store: postauth.NewTable(client, auditTable), Now: clock.Now})
 	var times []time.Time
 	for i := range 5 {
 		// Past the dedupe window each time, with milliseconds 535, 635,
 		// 835, 135, 535: a sort on times with trailing zeros trimmed
 		// (".5Z" after ".135Z") would put them out of order.
-		if _, err := handler(d, nil).Invoke(withRequestID(t.Context(), fmt.Sprintf("req-%d", i)), event(t, nil)); err != nil {
+		if _, err := handler(d, nil).Invoke(withRequestID(t.Context(), fmt.Sprintf("req-%d", i)), event(t)); err != nil {
 			t.Fatal(err)
 		}
 		times = append(times, clock.Now())
 		clock.Advance(61*time.Second + time.Duration(i)*100*time.Millisecond)
 	}
-	other := event(t, func(ev map[string]any) { attributes(ev)["sub"] = "someone-else" })
+	other := event(t, testevent.SetAttr("sub", "someone-else"))
 	if _, err := handler(d, nil).Invoke(withRequestID(t.Context(), "req-other"), other); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, 3)
+	got, err := postauth.LastSignIns(t.Context(), client, auditTable, fixtureSub, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,34 +346,35 @@ func TestLastSignIns(t *testing.T) {
 		}
 	}
 	if diff := cmp.Diff([]string{"req-4", "req-3", "req-2"}, gotIDs); diff != "" {
-		t.Errorf("LastSignIns(3) request ids (-want +got):\n%s", diff)
+		t.Errorf("postauth.LastSignIns(3) request ids (-want +got):\n%s", diff)
 	}
 	if len(got) == 3 && !got[0].Time.Equal(times[4]) {
 		t.Errorf("newest time %v, want %v", got[0].Time, times[4])
 	}
-	for _, n := range []int{0, -1, MaxLastSignIns + 1} {
-		if _, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, n); err == nil {
-			t.Errorf("LastSignIns(n=%d) succeeded", n)
+	for _, n := range []int{0, -1, postauth.MaxLastSignIns + 1} {
+		if _, err := postauth.LastSignIns(t.Context(), client, auditTable, fixtureSub, n); err == nil {
+			t.Errorf("postauth.LastSignIns(n=%d) succeeded", n)
 		}
 	}
 }
 
 // TestTableFaults points the real client at each fault server, under both
-// failure modes. Every answer comes within AUDIT_TIMEOUT_MS (plus a margin
-// for a loaded machine), open mode lets the sign-in go on and logs the
-// complete item, closed mode refuses with the generic message.
+// failure modes. Every answer comes within AUDIT_TIMEOUT_MS (read from the
+// decision's own duration, with a margin for a loaded machine), open mode
+// lets the sign-in go on and logs the complete item, closed mode refuses
+// with the generic message.
 func TestTableFaults(t *testing.T) {
-	reasons := map[harness.Fault]string{
-		harness.FaultMissingTable: ReasonTableMissing,
-		harness.FaultStall:        ReasonTableTimeout,
-		harness.FaultThrottle:     ReasonThrottled,
-		harness.Fault5xx:          ReasonTableError,
-		harness.FaultRefuse:       ReasonTableError,
-		harness.FaultMalformed:    ReasonTableError,
+	reasons := map[harness.Fault]decision.Reason{
+		harness.FaultMissingTable: decision.ReasonTableMissing,
+		harness.FaultStall:        decision.ReasonTableTimeout,
+		harness.FaultThrottle:     decision.ReasonTableThrottled,
+		harness.Fault5xx:          decision.ReasonTableError,
+		harness.FaultRefuse:       decision.ReasonTableError,
+		harness.FaultMalformed:    decision.ReasonTableError,
 	}
 	const writeTimeout = 1500 * time.Millisecond
 	for _, fault := range harness.Faults {
-		for _, mode := range []string{FailOpen, FailClosed} {
+		for _, mode := range []string{postauth.FailOpen, postauth.FailClosed} {
 			t.Run(string(fault)+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				endpoint, stop, err := harness.StartFault(t.Context(), fault)
@@ -382,27 +384,27 @@ func TestTableFaults(t *testing.T) {
 				defer stop()
 				env := map[string]string{"AWS_REGION": harness.Region, "AWS_ACCESS_KEY_ID": "testing",
 					"AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": endpoint}
-				clock := newFakeClock()
-				d := New(Config{Table: auditTable, FailureMode: mode, WriteTimeout: writeTimeout, Now: clock.Now},
-					NewTable(clientFor(env), auditTable))
+				clock := fakes.NewClock()
+				d := newDecider(t, postauth.Config{Table: auditTable, FailureMode: mode, WriteTimeout: writeTimeout}, postauth.Deps{Store: postauth.NewTable(clientFor(env), auditTable), Now: clock.Now})
 				var logs bytes.Buffer
-				in := event(t, func(ev map[string]any) { request(ev)["newDeviceUsed"] = true })
-				began := time.Now()
+				in := event(t, testevent.SetRequest("newDeviceUsed", true))
 				out, err := handler(d, &logs).Invoke(withRequestID(t.Context(), "req-fault"), in)
-				elapsed := time.Since(began)
-				if elapsed > writeTimeout+500*time.Millisecond {
-					t.Errorf("answered after %v; the write budget is %v", elapsed, writeTimeout)
-				}
 				lines := decisionLines(t, logs.Bytes())
 				if len(lines) != 1 {
 					t.Fatalf("%d log lines, want one", len(lines))
 				}
 				line := lines[0]
+				// The write stops at its own budget, not at the invocation's:
+				// the decision's own duration stays below the midpoint of the
+				// two, a margin of more than a second for a loaded machine.
+				if ms, _ := line["durationMs"].(float64); ms > decision.Millis((writeTimeout+invocationBudget)/2) {
+					t.Errorf("decision took %.1f ms; the write budget is %v, the invocation's %v", ms, writeTimeout, invocationBudget)
+				}
 				want := map[string]any{"event": "sign_in", "sub": fixtureSub, "newDevice": true,
-					"reason": reasons[fault], "AuditWriteFailures": 1.0, "DuplicateDeliveries": 0.0}
-				if mode == FailClosed {
-					var ue *triggers.UserError
-					if !errors.As(err, &ue) || ue.Error() != triggers.GenericMessage || out != nil {
+					"reason": string(reasons[fault]), "AuditWriteFailures": 1.0, "DuplicateDeliveries": 0.0}
+				if mode == postauth.FailClosed {
+					var ue *decision.UserError
+					if !errors.As(err, &ue) || ue.Error() != decision.GenericMessage || out != nil {
 						t.Fatalf("got %s, %v; want the generic refusal", out, err)
 					}
 					want["outcome"], want["SignIns"], want["NewDeviceSignIns"] = "refused", 0.0, 0.0
@@ -415,7 +417,7 @@ func TestTableFaults(t *testing.T) {
 				if err != nil {
 					t.Fatalf("open mode refused the sign-in: %v", err)
 				}
-				if diff := cmp.Diff(withEmptyResponse(t, in), decodeJSON(t, out)); diff != "" {
+				if diff := echoDiff(t, in, out); diff != "" {
 					t.Errorf("response (-want +got):\n%s", diff)
 				}
 				want["outcome"], want["SignIns"], want["NewDeviceSignIns"] = "audit_failed", 1.0, 1.0
@@ -424,12 +426,15 @@ func TestTableFaults(t *testing.T) {
 					t.Errorf("line lacks the cause: %v", line)
 				}
 				// The line holds exactly what the item would have held.
-				key, _ := IdempotencyKey(in)
-				rec := &Record{Sub: fixtureSub, Time: clock.Now(), UserPoolID: "us-east-1_EXAMPLE",
+				key, err := postauth.IdempotencyKey(in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec := &postauth.Record{Sub: fixtureSub, Time: clock.Now(), UserPoolID: "us-east-1_EXAMPLE",
 					ClientID: "1example23456789", TriggerSource: "PostAuthentication_Authentication",
 					NewDeviceUsed: true, RequestID: "req-fault", Key: key,
 					ExpiresAt: clock.Now().Add(365 * 24 * time.Hour).Unix()}
-				if diff := cmp.Diff(plain(t, Item(rec)), line["audit"]); diff != "" {
+				if diff := cmp.Diff(plain(t, postauth.Item(rec)), line["audit"]); diff != "" {
 					t.Errorf("rebuild line vs the item (-want +got):\n%s", diff)
 				}
 			})
@@ -448,10 +453,10 @@ func TestRebuildFromLogLine(t *testing.T) {
 	m, client := motoTable(t)
 	env := m.Env()
 	env["AWS_ENDPOINT_URL"] = endpoint
-	clock := newFakeClock()
-	failing := New(Config{Table: auditTable, Now: clock.Now}, NewTable(clientFor(env), auditTable))
+	clock := fakes.NewClock()
+	failing := newDecider(t, postauth.Config{Table: auditTable}, postauth.Deps{Store: postauth.NewTable(clientFor(env), auditTable), Now: clock.Now})
 	var logs bytes.Buffer
-	in := event(t, nil)
+	in := event(t)
 	if _, err := handler(failing, &logs).Invoke(withRequestID(t.Context(), "req-lost"), in); err != nil {
 		t.Fatal(err)
 	}
@@ -464,18 +469,18 @@ func TestRebuildFromLogLine(t *testing.T) {
 	}
 
 	// The same sign-in written by a healthy function, for comparison.
-	healthy := New(Config{Table: auditTable, Now: clock.Now}, NewTable(client, auditTable))
+	healthy := newDecider(t, postauth.Config{Table: auditTable}, postauth.Deps{Store: postauth.NewTable(client, auditTable), Now: clock.Now})
 	if _, err := handler(healthy, nil).Invoke(withRequestID(t.Context(), "req-kept"), in); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LastSignIns(t.Context(), client, auditTable, fixtureSub, 10)
+	got, err := postauth.LastSignIns(t.Context(), client, auditTable, fixtureSub, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 {
 		t.Fatalf("%d items, want the rebuilt and the written one", len(got))
 	}
-	byID := map[string]Record{}
+	byID := map[string]postauth.Record{}
 	for _, r := range got {
 		byID[r.RequestID] = r
 	}
@@ -484,7 +489,7 @@ func TestRebuildFromLogLine(t *testing.T) {
 	if diff := cmp.Diff(written, rebuilt); diff != "" {
 		t.Errorf("rebuilt vs written record (-want +got):\n%s", diff)
 	}
-	if keys := slices.Sorted(maps.Keys(group)); len(keys) != len(Item(&rebuilt)) {
+	if keys := slices.Sorted(maps.Keys(group)); len(keys) != len(postauth.Item(&rebuilt)) {
 		t.Errorf("audit group has %v", keys)
 	}
 }

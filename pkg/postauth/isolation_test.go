@@ -1,4 +1,4 @@
-package postauth
+package postauth_test
 
 import (
 	"io"

@@ -1,15 +1,11 @@
 package postauth
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
 
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
@@ -17,66 +13,12 @@ import (
 // keeps a forged event from writing an oversized key or log line.
 const maxSubLen = 128
 
-// signIn is what the audit needs from a post authentication request.
-type signIn struct {
-	sub       string
-	newDevice bool
-	// metadata is request.clientMetadata in canonical form (see
-	// appendCanonical); "{}" when absent, null or empty.
-	metadata []byte
-}
-
-var requestFields = []string{"userAttributes", "newDeviceUsed", "clientMetadata"}
-var subAttr = []string{"sub"}
-
-// parseRequest reads request.userAttributes.sub, request.newDeviceUsed and
-// request.clientMetadata. Cognito always sends a sub for a user who has just
-// signed in; without one there is nothing to key the audit item on, so the
-// event is refused as malformed. newDeviceUsed may be absent or null (it is
-// only meaningful when the pool remembers devices) and then reads false.
-// scratch is reused for the canonical metadata.
-func parseRequest(req []byte, scratch []byte) (signIn, error) {
-	var raw [3][]byte
-	if err := triggers.Fields(req, requestFields, raw[:]); err != nil {
-		return signIn{}, err
-	}
-	var in signIn
-	if raw[0] == nil || jsonscan.KindOf(raw[0]) != jsonscan.KindObject {
-		return in, fmt.Errorf("%w: request.userAttributes is not an object", triggers.ErrMalformedEvent)
-	}
-	var sub [1]string
-	if err := triggers.Strings(raw[0], subAttr, sub[:]); err != nil {
-		return in, err
-	}
-	if err := checkSub(sub[0]); err != nil {
-		return in, err
-	}
-	in.sub = sub[0]
-	if v := raw[1]; v != nil && !jsonscan.IsNull(v) {
-		b, err := jsonscan.Bool(v)
-		if err != nil {
-			return in, fmt.Errorf("%w: request.newDeviceUsed is not a boolean", triggers.ErrMalformedEvent)
-		}
-		in.newDevice = b
-	}
-	switch v := raw[2]; {
-	case v == nil || jsonscan.IsNull(v):
-		in.metadata = append(scratch[:0], "{}"...)
-	case jsonscan.KindOf(v) != jsonscan.KindObject:
-		return in, fmt.Errorf("%w: request.clientMetadata is not an object", triggers.ErrMalformedEvent)
-	default:
-		m, err := appendCanonical(scratch[:0], v, maxMetadataDepth)
-		if err != nil {
-			return in, fmt.Errorf("%w: request.clientMetadata: %w", triggers.ErrMalformedEvent, err)
-		}
-		in.metadata = m
-	}
-	return in, nil
-}
-
 // checkSub accepts 1 to maxSubLen printable ASCII characters without
-// spaces. The sub becomes part of the partition key and of log lines; a
-// Cognito sub is a lower-case UUID, so nothing real is refused.
+// spaces. Cognito always sends a sub for a user who has just signed in;
+// without one there is nothing to key the audit item on, so such an event
+// is not Cognito's and is refused as malformed. The sub becomes part of
+// the partition key and of log lines; a Cognito sub is a lower-case UUID,
+// so nothing real is refused.
 func checkSub(sub string) error {
 	if sub == "" {
 		return fmt.Errorf("%w: userAttributes.sub is missing", triggers.ErrMalformedEvent)
@@ -96,24 +38,32 @@ func checkSub(sub string) error {
 // canonical form cannot collide with keys written by this one.
 const keyVersion = "postauth-idempotency-v1"
 
-// idempotencyKey computes the key of a parsed event (see IdempotencyKey);
-// scratch is reused for the hashed bytes.
-func idempotencyKey(ev *triggers.Envelope, in *signIn, scratch []byte) string {
-	b := append(scratch[:0], '[')
-	b = jsonscan.AppendString(b, keyVersion)
-	for _, s := range [...]string{ev.UserPoolID, ev.CallerContext.ClientID, string(ev.TriggerSource), in.sub} {
-		b = append(b, ',')
-		b = jsonscan.AppendString(b, s)
+// keyInput is the canonical JSON array the idempotency key hashes (see
+// IdempotencyKey). encoding/json writes it: strings escaped the one way it
+// escapes them (HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 as
+// \ufffd) and map members sorted bytewise by key, which is exactly the form
+// keys were computed in since the first release, so the keys in the dedupe
+// markers of deployed tables keep matching their redeliveries.
+func keyInput(ev *triggers.PostAuth, sub string) []byte {
+	// Absent, null and {} metadata are the same: an empty, non-nil map
+	// encodes as {}.
+	meta := map[string]string(ev.Request.ClientMetadata)
+	if meta == nil {
+		meta = map[string]string{}
 	}
-	b = append(b, ',')
-	b = strconv.AppendBool(b, in.newDevice)
-	b = append(b, ',')
-	b = append(b, in.metadata...)
-	b = append(b, ']')
-	sum := sha256.Sum256(b)
-	var out [32]byte
-	hex.Encode(out[:], sum[:16])
-	return string(out[:])
+	b, err := json.Marshal([...]any{keyVersion, ev.UserPoolID, ev.CallerContext.ClientID,
+		string(ev.TriggerSource), sub, ev.Request.NewDeviceUsed, meta})
+	if err != nil {
+		// Strings, a bool and a map of strings always encode.
+		panic("postauth: encode the idempotency key input: " + err.Error())
+	}
+	return b
+}
+
+// idempotencyKey is the key of an event whose sub has been checked.
+func idempotencyKey(ev *triggers.PostAuth, sub string) string {
+	sum := sha256.Sum256(keyInput(ev, sub))
+	return hex.EncodeToString(sum[:16])
 }
 
 // IdempotencyKey is the key of one post authentication delivery: the first
@@ -125,105 +75,27 @@ func idempotencyKey(ev *triggers.Envelope, in *signIn, scratch []byte) string {
 // Why the content and not an id: the event carries neither an event id nor
 // a timestamp, and a Cognito retry after a timeout is a new Lambda
 // invocation with a new request id, so only the content can recognise it.
-// Every field is decoded before hashing and the metadata is canonicalised
-// (see appendCanonical; absent, null and {} are the same), so the key does
-// not change with member order, whitespace or escaping: a retry that Cognito
-// serialises differently is still recognised. JSON framing keeps adjacent
-// fields apart.
+// Every field is decoded before hashing and the metadata is canonical
+// (members sorted bytewise by key, every value a JSON string; absent, null
+// and {} are the same), so the key does not change with member order,
+// whitespace or escaping: a retry that Cognito serialises differently is
+// still recognised. JSON framing keeps adjacent fields apart.
+//
+// Metadata values are strings in Cognito's model. A value of another type
+// is keyed as its compact JSON text (see triggers.Attributes), so a hostile
+// nested value costs one pass over its bytes and nothing more; such a key
+// differs from the one releases before the typed event model computed.
 //
 // The decision computes the same key; this form, from the raw event, is for
 // tests and for tools that reconcile the trail with its log lines.
 func IdempotencyKey(event []byte) (string, error) {
-	ev, err := triggers.ParseEnvelope(event)
+	ev, err := triggers.Decode[triggers.PostAuth](event)
 	if err != nil {
 		return "", err
 	}
-	in, err := parseRequest(ev.Request, nil)
-	if err != nil {
+	sub := ev.Request.UserAttributes.Get("sub")
+	if err := checkSub(sub); err != nil {
 		return "", err
 	}
-	return idempotencyKey(&ev, &in, nil), nil
-}
-
-// maxMetadataDepth bounds the nesting of clientMetadata, which Cognito
-// documents as a flat map of strings. Each level re-validates what it
-// holds, so the bound also keeps a forged, deeply nested event from costing
-// more than a few passes over its bytes.
-const maxMetadataDepth = 16
-
-var errTooDeep = errors.New("nested too deeply")
-
-// errDuplicateKey refuses an object with the same key twice: which copy
-// counts differs between parsers, so such metadata has no single meaning.
-var errDuplicateKey = errors.New("duplicate key")
-
-// appendCanonical appends value in canonical JSON: no insignificant
-// whitespace, object members sorted by their decoded keys (bytewise),
-// strings decoded and re-encoded as encoding/json would, numbers and
-// literals as written. Two values that mean the same map of strings thus
-// have the same bytes. value must be valid JSON (jsonscan validates it
-// before any callback). depth is how many more levels of objects and arrays
-// may follow.
-func appendCanonical(dst, value []byte, depth int) ([]byte, error) {
-	kind := jsonscan.KindOf(value)
-	if (kind == jsonscan.KindObject || kind == jsonscan.KindArray) && depth <= 0 {
-		return dst, errTooDeep
-	}
-	switch kind {
-	case jsonscan.KindObject:
-		type member struct{ key, value []byte }
-		var buf [8]member
-		members := buf[:0]
-		err := jsonscan.Object(value, func(m jsonscan.Member) error {
-			members = append(members, member{m.Key, m.Value})
-			return nil
-		})
-		if err != nil {
-			return dst, err
-		}
-		slices.SortFunc(members, func(a, b member) int { return bytes.Compare(a.key, b.key) })
-		dst = append(dst, '{')
-		for i, m := range members {
-			if i > 0 {
-				if bytes.Equal(members[i-1].key, m.key) {
-					return dst, fmt.Errorf("%w %q", errDuplicateKey, truncate(m.key, 64))
-				}
-				dst = append(dst, ',')
-			}
-			dst = jsonscan.AppendString(dst, string(m.key))
-			dst = append(dst, ':')
-			if dst, err = appendCanonical(dst, m.value, depth-1); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, '}'), nil
-	case jsonscan.KindArray:
-		dst = append(dst, '[')
-		first := true
-		err := jsonscan.Array(value, func(elem []byte) error {
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			var err error
-			dst, err = appendCanonical(dst, elem, depth-1)
-			return err
-		})
-		return append(dst, ']'), err
-	case jsonscan.KindString:
-		s, err := jsonscan.StringBytes(value)
-		if err != nil {
-			return dst, err
-		}
-		return jsonscan.AppendString(dst, string(s)), nil
-	default: // number, true, false, null: already canonical once trimmed
-		return append(dst, bytes.TrimSpace(value)...), nil
-	}
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
+	return idempotencyKey(ev, sub), nil
 }

@@ -1,11 +1,12 @@
 package postauth
 
 import (
-	"log/slog"
 	"time"
+
+	"github.com/cognito-triggers/suite/pkg/decision"
 )
 
-// Attribute names of an audit item. The rebuild log line (see Record.Attrs)
+// Attribute names of an audit item. The rebuild log line (see Record.Facts)
 // uses exactly these names, so an item can be restored from a log line
 // attribute for attribute.
 const (
@@ -65,19 +66,19 @@ func (r *Record) SK() string { return SignInPrefix + r.TimeString() + "#" + r.Re
 // TimeString is Time in TimeLayout.
 func (r *Record) TimeString() string { return r.Time.UTC().Format(TimeLayout) }
 
-// Attrs returns every attribute of the item, under the item's own names,
+// Facts returns every attribute of the item, under the item's own names,
 // for the rebuild log line written when the item could not be stored.
-func (r *Record) Attrs() []slog.Attr {
-	return []slog.Attr{
-		slog.String(AttrPK, r.PK()),
-		slog.String(AttrSK, r.SK()),
-		slog.String(AttrSub, r.Sub),
-		slog.String(AttrSignedInAt, r.TimeString()),
-		slog.String(AttrUserPoolID, r.UserPoolID),
-		slog.String(AttrClientID, r.ClientID),
-		slog.String(AttrTriggerSource, r.TriggerSource),
-		slog.Bool(AttrNewDeviceUsed, r.NewDeviceUsed),
-		slog.String(AttrRequestID, r.RequestID),
-		slog.Int64(AttrExpiresAt, r.ExpiresAt),
+func (r *Record) Facts() []decision.Fact {
+	return []decision.Fact{
+		decision.String(AttrPK, r.PK()),
+		decision.String(AttrSK, r.SK()),
+		decision.String(AttrSub, r.Sub),
+		decision.String(AttrSignedInAt, r.TimeString()),
+		decision.String(AttrUserPoolID, r.UserPoolID),
+		decision.String(AttrClientID, r.ClientID),
+		decision.String(AttrTriggerSource, r.TriggerSource),
+		decision.Bool(AttrNewDeviceUsed, r.NewDeviceUsed),
+		decision.String(AttrRequestID, r.RequestID),
+		{Key: AttrExpiresAt, Value: r.ExpiresAt}, // int64, logged as a number
 	}
 }

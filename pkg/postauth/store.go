@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/cognito-triggers/suite/pkg/decision"
 )
 
 // DedupeWindow is how long after a recorded sign-in an identical event is
@@ -121,6 +121,12 @@ func (t *Table) Put(ctx context.Context, r *Record) error {
 					continue
 				}
 			}
+			if throttledItem(tce) {
+				// The error code is TransactionCanceledException; only the
+				// reasons say that an item was throttled, so mark it for
+				// decision.Classify.
+				return fmt.Errorf("write sign-in to %s: %w: %w", t.name, decision.ErrThrottled, err)
+			}
 		}
 		return fmt.Errorf("write sign-in to %s: %w", t.name, err)
 	}
@@ -151,6 +157,27 @@ func cancelled(e *types.TransactionCanceledException) cancelKind {
 	return kind
 }
 
+// throttledItem reports whether DynamoDB cancelled the transaction because
+// an item was throttled.
+func throttledItem(e *types.TransactionCanceledException) bool {
+	for _, r := range e.CancellationReasons {
+		if throttleCodes[aws.ToString(r.Code)] {
+			return true
+		}
+	}
+	return false
+}
+
+// throttleCodes are the cancellation-reason codes DynamoDB uses for a
+// throttled item.
+var throttleCodes = map[string]bool{
+	"ProvisionedThroughputExceededException": true,
+	"ProvisionedThroughputExceeded":          true,
+	"ThrottlingException":                    true,
+	"ThrottlingError":                        true,
+	"RequestLimitExceeded":                   true,
+}
+
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -163,7 +190,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // Item is the DynamoDB item of r. Every attribute is also on the rebuild
-// log line (Record.Attrs), under the same name and with the same value.
+// log line (Record.Facts), under the same name and with the same value.
 func Item(r *Record) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		AttrPK:            &types.AttributeValueMemberS{Value: r.PK()},
@@ -181,52 +208,6 @@ func Item(r *Record) map[string]types.AttributeValue {
 
 func number(n int64) *types.AttributeValueMemberN {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-
-// Failure reasons, the closed set written as the decision's reason.
-const (
-	ReasonTableError   = "table_error"   // any other failure: 5xx, malformed answer, connection refused, ...
-	ReasonTableTimeout = "table_timeout" // AUDIT_TIMEOUT_MS (or the invocation budget) ran out
-	ReasonThrottled    = "throttled"     // DynamoDB throttled the write, after the SDK's bounded retries
-	ReasonTableMissing = "table_missing" // AUDIT_TABLE does not exist (or is not ACTIVE)
-)
-
-// throttleCodes are the error and cancellation-reason codes DynamoDB uses
-// for throttling.
-var throttleCodes = map[string]bool{
-	"ProvisionedThroughputExceededException": true,
-	"ProvisionedThroughputExceeded":          true,
-	"ThrottlingException":                    true,
-	"ThrottlingError":                        true,
-	"RequestLimitExceeded":                   true,
-}
-
-// failureReason classifies a failed Put. ctx is the write's own context:
-// once it is done, whatever the error says, the write ran out of time.
-func failureReason(ctx context.Context, err error) string {
-	var ne net.Error
-	switch {
-	case ctx.Err() != nil, errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return ReasonTableTimeout
-	}
-	var rnf *types.ResourceNotFoundException
-	if errors.As(err, &rnf) {
-		return ReasonTableMissing
-	}
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			if throttleCodes[aws.ToString(r.Code)] {
-				return ReasonThrottled
-			}
-		}
-		return ReasonTableError
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) && throttleCodes[api.ErrorCode()] {
-		return ReasonThrottled
-	}
-	return ReasonTableError
 }
 
 // QueryAPI is the DynamoDB call LastSignIns makes.

@@ -1,4 +1,4 @@
-package postauth
+package postauth_test
 
 import (
 	"context"
@@ -14,18 +14,15 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cognito-triggers/suite/internal/fakes"
+	"github.com/cognito-triggers/suite/pkg/decision"
+	"github.com/cognito-triggers/suite/pkg/postauth"
 )
 
-// transactFunc is a TransactWriteItemsAPI made of a function.
-type transactFunc func(ctx context.Context, in *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error)
-
-func (f transactFunc) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	return f(ctx, in)
-}
-
-func testRecord() *Record {
+func testRecord() *postauth.Record {
 	at := time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
-	return &Record{Sub: "s-1", Time: at, UserPoolID: "pool", ClientID: "client", TriggerSource: "PostAuthentication_Authentication",
+	return &postauth.Record{Sub: "s-1", Time: at, UserPoolID: "pool", ClientID: "client", TriggerSource: "PostAuthentication_Authentication",
 		NewDeviceUsed: true, RequestID: "req", Key: "0123456789abcdef0123456789abcdef", ExpiresAt: at.Unix() + 86400*365}
 }
 
@@ -33,10 +30,10 @@ func testRecord() *Record {
 // marker first, with the documented conditions and values.
 func TestTablePutInput(t *testing.T) {
 	var got *dynamodb.TransactWriteItemsInput
-	tbl := NewTable(transactFunc(func(_ context.Context, in *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
+	tbl := postauth.NewTable(&fakes.AuditTransactions{TransactWriteItemsFn: func(_ context.Context, in *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
 		got = in
 		return &dynamodb.TransactWriteItemsOutput{}, nil
-	}), "audit")
+	}}, "audit")
 	r := testRecord()
 	if err := tbl.Put(t.Context(), r); err != nil {
 		t.Fatal(err)
@@ -87,45 +84,48 @@ func cancelledWith(codes ...string) error {
 }
 
 // TestTablePutOutcomes: how each answer of DynamoDB maps to duplicate,
-// success after conflicts, and failure reasons.
+// success after conflicts, and failure reasons (decision.Table.Failed
+// over Put's error, as the decision classifies it).
 func TestTablePutOutcomes(t *testing.T) {
 	timeout := &net.OpError{Op: "read", Err: timeoutErr{}}
 	tests := []struct {
 		name      string
-		answers   []error // one per call; the last repeats
-		wantErr   error   // ErrDuplicate, or nil
-		wantWhy   string  // failure reason when the write failed
+		answers   []error         // one per call; the last repeats
+		wantErr   error           // ErrDuplicate, or nil
+		wantWhy   decision.Reason // failure reason when the write failed
 		wantCalls int
 	}{
 		{name: "written", answers: []error{nil}, wantCalls: 1},
-		{name: "marker condition failed", answers: []error{cancelledWith("ConditionalCheckFailed", "None")}, wantErr: ErrDuplicate, wantCalls: 1},
-		{name: "item condition failed", answers: []error{cancelledWith("None", "ConditionalCheckFailed")}, wantErr: ErrDuplicate, wantCalls: 1},
+		{name: "marker condition failed", answers: []error{cancelledWith("ConditionalCheckFailed", "None")}, wantErr: postauth.ErrDuplicate, wantCalls: 1},
+		{name: "item condition failed", answers: []error{cancelledWith("None", "ConditionalCheckFailed")}, wantErr: postauth.ErrDuplicate, wantCalls: 1},
 		{name: "conflict then written", answers: []error{cancelledWith("TransactionConflict", "None"), nil}, wantCalls: 2},
-		{name: "conflict then duplicate", answers: []error{cancelledWith("TransactionConflict", "None"), cancelledWith("ConditionalCheckFailed", "None")}, wantErr: ErrDuplicate, wantCalls: 2},
-		{name: "conflict every time", answers: []error{cancelledWith("TransactionConflict", "None")}, wantWhy: ReasonTableError, wantCalls: conflictAttempts},
-		{name: "throttled inside the transaction", answers: []error{cancelledWith("ThrottlingError", "None")}, wantWhy: ReasonThrottled, wantCalls: 1},
-		{name: "provisioned throughput inside the transaction", answers: []error{cancelledWith("None", "ProvisionedThroughputExceeded")}, wantWhy: ReasonThrottled, wantCalls: 1},
-		{name: "validation error inside the transaction", answers: []error{cancelledWith("ValidationError", "None")}, wantWhy: ReasonTableError, wantCalls: 1},
-		{name: "table missing", answers: []error{&types.ResourceNotFoundException{Message: aws.String("not found")}}, wantWhy: ReasonTableMissing, wantCalls: 1},
-		{name: "throughput exceeded", answers: []error{&types.ProvisionedThroughputExceededException{}}, wantWhy: ReasonThrottled, wantCalls: 1},
-		{name: "request limit", answers: []error{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}}, wantWhy: ReasonThrottled, wantCalls: 1},
-		{name: "throttling", answers: []error{&smithy.GenericAPIError{Code: "ThrottlingException"}}, wantWhy: ReasonThrottled, wantCalls: 1},
-		{name: "internal error", answers: []error{&types.InternalServerError{}}, wantWhy: ReasonTableError, wantCalls: 1},
-		{name: "network timeout", answers: []error{timeout}, wantWhy: ReasonTableTimeout, wantCalls: 1},
-		{name: "deadline", answers: []error{context.DeadlineExceeded}, wantWhy: ReasonTableTimeout, wantCalls: 1},
+		{name: "conflict then duplicate", answers: []error{cancelledWith("TransactionConflict", "None"), cancelledWith("ConditionalCheckFailed", "None")}, wantErr: postauth.ErrDuplicate, wantCalls: 2},
+		{name: "conflict every time", answers: []error{cancelledWith("TransactionConflict", "None")}, wantWhy: decision.ReasonTableError, wantCalls: postauth.ConflictAttempts},
+		{name: "conflict and throttle every time", answers: []error{cancelledWith("TransactionConflict", "ThrottlingError")}, wantWhy: decision.ReasonTableThrottled, wantCalls: postauth.ConflictAttempts},
+		{name: "throttled inside the transaction", answers: []error{cancelledWith("ThrottlingError", "None")}, wantWhy: decision.ReasonTableThrottled, wantCalls: 1},
+		{name: "provisioned throughput inside the transaction", answers: []error{cancelledWith("None", "ProvisionedThroughputExceeded")}, wantWhy: decision.ReasonTableThrottled, wantCalls: 1},
+		{name: "validation error inside the transaction", answers: []error{cancelledWith("ValidationError", "None")}, wantWhy: decision.ReasonTableError, wantCalls: 1},
+		{name: "table missing", answers: []error{&types.ResourceNotFoundException{Message: aws.String("not found")}}, wantWhy: decision.ReasonTableMissing, wantCalls: 1},
+		{name: "throughput exceeded", answers: []error{&types.ProvisionedThroughputExceededException{}}, wantWhy: decision.ReasonTableThrottled, wantCalls: 1},
+		{name: "request limit", answers: []error{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}}, wantWhy: decision.ReasonTableThrottled, wantCalls: 1},
+		{name: "throttling", answers: []error{&smithy.GenericAPIError{Code: "ThrottlingException"}}, wantWhy: decision.ReasonTableThrottled, wantCalls: 1},
+		{name: "access denied", answers: []error{&smithy.GenericAPIError{Code: "AccessDeniedException"}}, wantWhy: decision.ReasonTableRefused, wantCalls: 1},
+		{name: "internal error", answers: []error{&types.InternalServerError{}}, wantWhy: decision.ReasonTableError, wantCalls: 1},
+		{name: "network timeout", answers: []error{timeout}, wantWhy: decision.ReasonTableTimeout, wantCalls: 1},
+		{name: "deadline", answers: []error{context.DeadlineExceeded}, wantWhy: decision.ReasonTableTimeout, wantCalls: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := 0
 			var tokens []*string
-			tbl := NewTable(transactFunc(func(_ context.Context, in *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
+			tbl := postauth.NewTable(&fakes.AuditTransactions{TransactWriteItemsFn: func(_ context.Context, in *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
 				tokens = append(tokens, in.ClientRequestToken)
 				in.ClientRequestToken = aws.String(fmt.Sprint("token-", calls)) // as the SDK's middleware does
 				err := tt.answers[min(calls, len(tt.answers)-1)]
 				calls++
 				return &dynamodb.TransactWriteItemsOutput{}, err
-			}), "audit")
-			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			}}, "audit")
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			err := tbl.Put(ctx, testRecord())
 			if calls != tt.wantCalls {
@@ -138,10 +138,10 @@ func TestTablePutOutcomes(t *testing.T) {
 			}
 			switch {
 			case tt.wantWhy != "":
-				if err == nil || errors.Is(err, ErrDuplicate) {
+				if err == nil || errors.Is(err, postauth.ErrDuplicate) {
 					t.Fatalf("err = %v, want a failure", err)
 				}
-				if got := failureReason(ctx, err); got != tt.wantWhy {
+				if got := decision.Table.Failed(ctx, err); got != tt.wantWhy {
 					t.Errorf("reason %q, want %q (err %v)", got, tt.wantWhy, err)
 				}
 			case !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil):
@@ -158,26 +158,29 @@ func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
 // TestTablePutHonoursDeadline: conflict retries stop when the write's
-// context ends.
+// context ends: the write's context ends during the first attempt, and
+// no second attempt is sent.
 func TestTablePutHonoursDeadline(t *testing.T) {
-	tbl := NewTable(transactFunc(func(ctx context.Context, _ *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
-		return nil, cancelledWith("TransactionConflict", "None")
-	}), "audit")
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	began := time.Now()
+	calls := 0
+	tbl := postauth.NewTable(&fakes.AuditTransactions{TransactWriteItemsFn: func(context.Context, *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
+		calls++
+		cancel()
+		return nil, cancelledWith("TransactionConflict", "None")
+	}}, "audit")
 	err := tbl.Put(ctx, testRecord())
-	if elapsed := time.Since(began); elapsed > 200*time.Millisecond {
-		t.Errorf("Put took %v past a 20 ms deadline", elapsed)
+	if calls != 1 {
+		t.Errorf("%d attempts after the context ended during the first, want 1", calls)
 	}
-	if got := failureReason(ctx, err); got != ReasonTableTimeout {
-		t.Errorf("reason %q, want %q", got, ReasonTableTimeout)
+	if got := decision.Table.Failed(ctx, err); got != decision.ReasonTableTimeout {
+		t.Errorf("reason %q, want %q", got, decision.ReasonTableTimeout)
 	}
 }
 
 func TestRecordFromItem(t *testing.T) {
 	r := testRecord()
-	got, err := RecordFromItem(Item(r))
+	got, err := postauth.RecordFromItem(postauth.Item(r))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,33 +189,35 @@ func TestRecordFromItem(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	item := Item(r)
-	delete(item, AttrRequestID)
-	item[AttrNewDeviceUsed] = &types.AttributeValueMemberS{Value: "true"}
-	if _, err := RecordFromItem(item); err == nil {
+	item := postauth.Item(r)
+	delete(item, postauth.AttrRequestID)
+	item[postauth.AttrNewDeviceUsed] = &types.AttributeValueMemberS{Value: "true"}
+	if _, err := postauth.RecordFromItem(item); err == nil {
 		t.Error("an item lacking request_id, with a string new_device_used, was accepted")
 	}
-	item = Item(r)
-	item[AttrSignedInAt] = &types.AttributeValueMemberS{Value: "2026-03-14T15:09:26Z"}
-	if _, err := RecordFromItem(item); err == nil {
+	item = postauth.Item(r)
+	item[postauth.AttrSignedInAt] = &types.AttributeValueMemberS{Value: "2026-03-14T15:09:26Z"}
+	if _, err := postauth.RecordFromItem(item); err == nil {
 		t.Error("a time without milliseconds was accepted")
 	}
 }
 
-// TestItemMatchesAttrs: the rebuild line and the item have the same names
+// TestItemMatchesFacts: the rebuild line and the item have the same names
 // and values, attribute for attribute.
-func TestItemMatchesAttrs(t *testing.T) {
+func TestItemMatchesFacts(t *testing.T) {
 	r := testRecord()
 	fromLog := map[string]any{}
-	for _, a := range r.Attrs() {
-		switch v := a.Value.Any().(type) {
+	for _, f := range r.Facts() {
+		switch v := f.Value.(type) {
 		case int64:
-			fromLog[a.Key] = float64(v)
+			fromLog[f.Key] = float64(v)
+		case string, bool:
+			fromLog[f.Key] = v
 		default:
-			fromLog[a.Key] = v
+			t.Errorf("fact %s is a %T, which the line would not log as the item's value", f.Key, v)
 		}
 	}
-	if diff := cmp.Diff(plain(t, Item(r)), fromLog); diff != "" {
-		t.Errorf("Item vs Attrs (-item +attrs):\n%s", diff)
+	if diff := cmp.Diff(plain(t, postauth.Item(r)), fromLog); diff != "" {
+		t.Errorf("Item vs Facts (-item +facts):\n%s", diff)
 	}
 }

@@ -2,16 +2,18 @@ package pretoken
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The claims this trigger adds, to the ID token and (V2/V3) the access
 // token. Backends read these, never custom:tenant_id: custom attributes are
-// writable by the user unless the pool forbids it (threat model A1).
+// writable by the user unless the pool forbids it.
 const (
 	ClaimTenantID = "tenant_id"
 	ClaimAppRole  = "app_role"
@@ -25,9 +27,9 @@ var alwaysSuppressed = []string{"custom:tenant_id", "custom:app_role"}
 
 // Limits on what a response adds.
 const (
-	// MaxAddition bounds the added claims and scopes together, JSON-encoded:
-	// tokens travel in headers and cookies with limits of a few kilobytes
-	// (threat model A7).
+	// MaxAddition bounds the added claims and scopes together, JSON-encoded
+	// as the response writes them: tokens travel in headers and cookies
+	// with limits of a few kilobytes.
 	MaxAddition = 1024
 	// MaxScopes and MaxScopeLen bound a client#'s scopes.
 	MaxScopes   = 50
@@ -35,8 +37,7 @@ const (
 )
 
 // reservedClaims are the claims Cognito does not let a pre token trigger
-// add, override or suppress (contracts §3.6); any other "cognito:" claim is
-// reserved too. Touching one is at best ignored, at worst fails every token
+// add, override or suppress; any other "cognito:" claim is reserved too. Touching one is at best ignored, at worst fails every token
 // issue, so none may ever appear in a response.
 var reservedClaims = map[string]bool{
 	"acr": true, "amr": true, "at_hash": true, "aud": true, "auth_time": true, "azp": true,
@@ -69,14 +70,8 @@ func parseSuppress(extra []string) ([]string, error) {
 			bad = append(bad, fmt.Sprintf("%q is a reserved claim that Cognito does not allow a trigger to suppress", name))
 		case name == ClaimTenantID || name == ClaimAppRole:
 			bad = append(bad, fmt.Sprintf("%q is added by this trigger; suppressing it would remove it (suppression wins)", name))
-		default:
-			dup := false
-			for _, o := range out {
-				dup = dup || o == name
-			}
-			if !dup {
-				out = append(out, name)
-			}
+		case !slices.Contains(out, name):
+			out = append(out, name)
 		}
 	}
 	if len(bad) > 0 {
@@ -111,6 +106,13 @@ func validKey(s string) bool {
 	}
 	return true
 }
+
+// validSub is validKey for a user's sub, refusing also a sub that reads
+// as a JSON value (a number, true, an object...): triggers.Attributes
+// keeps an attribute that is not a string as its JSON text, so such a sub
+// was not a string in the event, and no Cognito sub (a UUID) looks like
+// one.
+func validSub(s string) bool { return validKey(s) && !jsontext.Value(s).IsValid() }
 
 // valueProblem says what is wrong with a tenant or role value from the
 // table, or "" when it may go into a token: a non-empty string of valid
@@ -165,87 +167,20 @@ func scopesProblem(scopes []string) string {
 	return ""
 }
 
-// appendClaims writes the claims object {"tenant_id":…,"app_role":…}.
-func appendClaims(dst []byte, tenant, role string) []byte {
-	dst = append(dst, `{"`+ClaimTenantID+`":`...)
-	dst = jsonscan.AppendString(dst, tenant)
-	dst = append(dst, `,"`+ClaimAppRole+`":`...)
-	dst = jsonscan.AppendString(dst, role)
-	return append(dst, '}')
-}
-
-// appendStrings writes a JSON array of strings.
-func appendStrings(dst []byte, ss []string) []byte {
-	dst = append(dst, '[')
-	for i, s := range ss {
-		if i > 0 {
-			dst = append(dst, ',')
+// additionSize is the size of the added claims object and, when there are
+// scopes, the added scopes array, encoded as the response encodes them
+// (so an escaped character counts as the bytes it takes).
+func additionSize(claims map[string]string, scopes []string) (int, error) {
+	b, err := json.Marshal(claims)
+	if err != nil {
+		return 0, err
+	}
+	n := len(b)
+	if len(scopes) > 0 {
+		if b, err = json.Marshal(scopes); err != nil {
+			return 0, err
 		}
-		dst = jsonscan.AppendString(dst, s)
+		n += len(b)
 	}
-	return append(dst, ']')
-}
-
-// appendToken writes one token's changes: {"claimsToAddOrOverride":…,
-// "claimsToSuppress":[…],"scopesToAdd":[…]}. claims and scopes are
-// omitted when nil; suppress is the precomputed `"claimsToSuppress":[…]`.
-func appendToken(dst, claims, suppress, scopes []byte) []byte {
-	dst = append(dst, '{')
-	if claims != nil {
-		dst = append(dst, `"claimsToAddOrOverride":`...)
-		dst = append(dst, claims...)
-		dst = append(dst, ',')
-	}
-	dst = append(dst, suppress...)
-	if scopes != nil {
-		dst = append(dst, `,"scopesToAdd":`...)
-		dst = append(dst, scopes...)
-	}
-	return append(dst, '}')
-}
-
-// appendGroups writes the group override: the request's groupConfiguration
-// byte for byte. Cognito replaces the groups with whatever the response
-// holds and drops them for an empty or null override (contracts §3.8), so
-// the only safe override is an exact copy, and none at all when the
-// request had no groupConfiguration.
-func appendGroups(dst, group []byte) []byte {
-	if group == nil {
-		return dst
-	}
-	dst = append(dst, `,"groupOverrideDetails":`...)
-	return append(dst, group...)
-}
-
-// appendV1 writes a V1_0 response: ID token claims and groups only.
-func appendV1(dst, claims, suppress, group []byte) []byte {
-	dst = append(dst, `{"claimsOverrideDetails":{`...)
-	if claims != nil {
-		dst = append(dst, `"claimsToAddOrOverride":`...)
-		dst = append(dst, claims...)
-		dst = append(dst, ',')
-	}
-	dst = append(dst, suppress...)
-	dst = appendGroups(dst, group)
-	return append(dst, "}}"...)
-}
-
-// appendV2 writes a V2_0/V3_0 user response: the same claims in the ID and
-// the access token, and the groups.
-func appendV2(dst, claims, suppress, group []byte) []byte {
-	dst = append(dst, `{"claimsAndScopeOverrideDetails":{"idTokenGeneration":`...)
-	dst = appendToken(dst, claims, suppress, nil)
-	dst = append(dst, `,"accessTokenGeneration":`...)
-	dst = appendToken(dst, claims, suppress, nil)
-	dst = appendGroups(dst, group)
-	return append(dst, "}}"...)
-}
-
-// appendM2M writes a V3_0 client-credentials response: an access token
-// only (Cognito issues no ID token to a machine) and no group override
-// (a machine has no groups).
-func appendM2M(dst, claims, suppress, scopes []byte) []byte {
-	dst = append(dst, `{"claimsAndScopeOverrideDetails":{"accessTokenGeneration":`...)
-	dst = appendToken(dst, claims, suppress, scopes)
-	return append(dst, "}}"...)
+	return n, nil
 }

@@ -3,56 +3,55 @@ package pretoken
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/cognito-triggers/suite/pkg/budget"
-	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/telemetry"
-	"github.com/cognito-triggers/suite/pkg/triggers"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/trustedtable"
 )
 
-// tableCalls gives every table call of one invocation the same deadline:
-// TABLE_TIMEOUT_MS from the first call, capped by the invocation budget.
-// The context is only created when a call is needed, so a cache hit pays
-// nothing for it.
-type tableCalls struct {
+// call is one decision: its table calls and what it found, for the
+// decision line and the metrics.
+//
+// Every table call of one invocation shares one deadline: TABLE_TIMEOUT_MS
+// from the first call, capped by the invocation budget. The context is
+// only created when a call is needed, so a cache hit pays nothing for it.
+type call struct {
 	d      *Decider
 	parent context.Context
 	ctx    context.Context
 	cancel context.CancelFunc
 	start  time.Time
+
+	sub, tenant, role string
+	version           string
+	cache             string // "hit", "miss" or "" when no record was looked up
+	bound             bool
 }
 
-func (t *tableCalls) context() context.Context {
-	if t.ctx == nil {
-		t.ctx, t.cancel = budget.For(t.parent, t.d.cfg.TableTimeout)
-		t.start = t.d.now()
+func (c *call) context() context.Context {
+	if c.ctx == nil {
+		c.ctx, c.cancel = budget.For(c.parent, c.d.cfg.TableTimeout)
+		c.start = c.d.now()
 	}
-	return t.ctx
+	return c.ctx
 }
 
-// timedOut reports whether the table calls ran out of time (their own
-// share or the whole budget), as opposed to failing.
-func (t *tableCalls) timedOut(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || (t.ctx != nil && t.ctx.Err() != nil)
-}
-
-func (t *tableCalls) done() {
-	if t.cancel != nil {
-		t.cancel()
+func (c *call) done() {
+	if c.cancel != nil {
+		c.cancel()
 	}
 }
 
-// user returns the user#<sub> record, from the cache when fresh.
-func (d *Decider) user(t *tableCalls, f *facts, sub string) (trustedtable.UserRecord, bool, error) {
+// userRecord returns the user#<sub> record, from the cache when fresh.
+func (c *call) userRecord(sub string) (trustedtable.UserRecord, bool, error) {
+	d := c.d
 	if rec, found, ok := d.users.get(sub, d.now()); ok {
-		f.cache = "hit"
+		c.cache = "hit"
 		return rec, found, nil
 	}
-	f.cache = "miss"
-	rec, found, err := d.store.User(t.context(), sub)
+	c.cache = "miss"
+	rec, found, err := d.store.User(c.context(), sub)
 	if err != nil {
 		return rec, false, err
 	}
@@ -64,14 +63,15 @@ func (d *Decider) user(t *tableCalls, f *facts, sub string) (trustedtable.UserRe
 	return rec, found, nil
 }
 
-// client returns the client#<id> record, from the cache when fresh.
-func (d *Decider) client(t *tableCalls, f *facts, id string) (trustedtable.ClientRecord, bool, error) {
+// clientRecord returns the client#<id> record, from the cache when fresh.
+func (c *call) clientRecord(id string) (trustedtable.ClientRecord, bool, error) {
+	d := c.d
 	if rec, found, ok := d.clients.get(id, d.now()); ok {
-		f.cache = "hit"
+		c.cache = "hit"
 		return rec, found, nil
 	}
-	f.cache = "miss"
-	rec, found, err := d.store.Client(t.context(), id)
+	c.cache = "miss"
+	rec, found, err := d.store.Client(c.context(), id)
 	if err != nil {
 		return rec, false, err
 	}
@@ -81,14 +81,15 @@ func (d *Decider) client(t *tableCalls, f *facts, id string) (trustedtable.Clien
 	return rec, found, nil
 }
 
-// domain returns the domain#<domain> record, from the cache when fresh.
-// It does not change the decision's cache fact: that describes the user#
-// look-up, which missed when a domain is needed.
-func (d *Decider) domain(t *tableCalls, domain string) (trustedtable.DomainRecord, bool, error) {
+// domainRecord returns the domain#<domain> record, from the cache when
+// fresh. It does not change the decision's cache fact: that describes the
+// user# look-up, which missed when a domain is needed.
+func (c *call) domainRecord(domain string) (trustedtable.DomainRecord, bool, error) {
+	d := c.d
 	if rec, found, ok := d.domains.get(domain, d.now()); ok {
 		return rec, found, nil
 	}
-	rec, found, err := d.store.Domain(t.context(), domain)
+	rec, found, err := d.store.Domain(c.context(), domain)
 	if err != nil {
 		return rec, false, err
 	}
@@ -98,64 +99,61 @@ func (d *Decider) domain(t *tableCalls, domain string) (trustedtable.DomainRecor
 	return rec, found, nil
 }
 
-// answer is a decision that issues the token.
-func (d *Decider) answer(f *facts, outcome, reason string, event []byte) invoke.Decision {
-	return invoke.Decision{Outcome: outcome, Reason: reason, Response: event, Attrs: f.attrs(), Metrics: d.metrics(f)}
+// result is the decision with its facts and metrics; ue refuses the
+// token.
+func (c *call) result(o decision.Outcome, r decision.Reason, ue *decision.UserError) decision.Result {
+	return decision.Result{Outcome: o, Reason: r, Err: ue, Facts: c.facts(), Metrics: c.metrics()}
 }
 
 // deny refuses the token with the one denial text.
-func (d *Decider) deny(f *facts, reason string, cause error) invoke.Decision {
-	return invoke.Decision{Outcome: OutcomeDenied, Reason: reason, Err: triggers.Refuse(DenyMessage, reason, cause),
-		Attrs: f.attrs(), Metrics: d.metrics(f)}
+func (c *call) deny(r decision.Reason, cause error) decision.Result {
+	return c.result(decision.OutcomeDenied, r, decision.Refuse(DenyMessage, r, cause))
 }
 
-// tableFailure refuses the token because the table failed or was too slow:
-// fail closed, never fall back to attributes. The user sees the generic
-// "try again" text, since a retry may well succeed.
-func (d *Decider) tableFailure(f *facts, t *tableCalls, err error) invoke.Decision {
-	reason := ReasonTableError
-	if t.timedOut(err) {
-		reason = ReasonTableTimeout
+// failed refuses the token because a table call failed or ran out of
+// time: fail closed, never fall back to attributes. The user sees the
+// generic "try again" text, since a retry may well succeed. An item the
+// table holds in the wrong shape is a broken row instead, which a retry
+// does not mend.
+func (c *call) failed(err error) decision.Result {
+	if errors.Is(err, trustedtable.ErrBadItem) {
+		return c.deny(decision.ReasonBadRecord, err)
 	}
-	return invoke.Decision{Outcome: OutcomeDenied, Reason: reason, Err: triggers.Refuse(triggers.GenericMessage, reason, err),
-		Attrs: f.attrs(), Metrics: d.metrics(f)}
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = c.parent
+	}
+	r := decision.Table.Failed(ctx, err)
+	return c.result(decision.OutcomeDenied, r, decision.Refuse(decision.GenericMessage, r, err))
 }
 
-// attrs are the decision line's facts: who (sub; the client id is on
-// every line already), what was decided, and how. Never the email.
-func (f *facts) attrs() []slog.Attr {
-	a := make([]slog.Attr, 0, 6)
-	if f.sub != "" {
-		a = append(a, slog.String("sub", f.sub))
+// facts are the decision line's: who (sub; the client id is on every line
+// already), what was decided, and how. Never the email.
+func (c *call) facts() []decision.Fact {
+	f := make([]decision.Fact, 0, 6)
+	if c.sub != "" {
+		f = append(f, decision.String("sub", c.sub))
 	}
-	if f.tenant != "" {
-		a = append(a, slog.String("tenantId", f.tenant), slog.String("role", f.role))
+	if c.tenant != "" {
+		f = append(f, decision.String("tenantId", c.tenant), decision.String("role", c.role))
 	}
-	a = append(a, slog.String("version", f.ev.Version))
-	if f.cache != "" {
-		a = append(a, slog.String("cache", f.cache))
+	f = append(f, decision.String("version", c.version))
+	if c.cache != "" {
+		f = append(f, decision.String("cache", c.cache))
 	}
-	return append(a, slog.Bool("bound", f.bound))
+	return append(f, decision.Bool("bound", c.bound))
 }
 
-// metrics are BoundFromDomain, CacheHit and CacheMiss on every decision
-// (0 or 1 each, so that sums are rates), and the table time when the table
-// was called.
-func (d *Decider) metrics(f *facts) []telemetry.Metric {
-	m := make([]telemetry.Metric, 3, 4)
-	m[0] = telemetry.Metric{Name: "BoundFromDomain", Unit: telemetry.Count, Value: b2f(f.bound)}
-	m[1] = telemetry.Metric{Name: "CacheHit", Unit: telemetry.Count, Value: b2f(f.cache == "hit")}
-	m[2] = telemetry.Metric{Name: "CacheMiss", Unit: telemetry.Count, Value: b2f(f.cache == "miss")}
-	if t := &f.table; t.ctx != nil {
-		ms := float64(d.now().Sub(t.start).Microseconds()) / 1000
-		m = append(m, telemetry.Metric{Name: "TableLatencyMs", Unit: telemetry.Milliseconds, Value: ms})
+// metrics are BoundFromDomain, CacheHit and CacheMiss on every decision,
+// and the table time when the table was called.
+func (c *call) metrics() []decision.Metric {
+	m := make([]decision.Metric, 0, 4)
+	m = append(m,
+		decision.Counter(MetricBoundFromDomain, c.bound),
+		decision.Counter(MetricCacheHit, c.cache == "hit"),
+		decision.Counter(MetricCacheMiss, c.cache == "miss"))
+	if c.ctx != nil {
+		m = append(m, decision.Latency(MetricTableLatency, c.d.now().Sub(c.start)))
 	}
 	return m
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }

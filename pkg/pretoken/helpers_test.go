@@ -6,91 +6,47 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cognito-triggers/suite/internal/fakes"
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/invoke"
 	"github.com/cognito-triggers/suite/pkg/telemetry"
 	"github.com/cognito-triggers/suite/pkg/triggers"
+	"github.com/cognito-triggers/suite/pkg/trustedtable"
 )
 
-// fixture reads an event from events/ (a bare name) or testdata/ (a name
-// starting with "testdata/") and applies edit to its decoded form.
-func fixture(tb testing.TB, name string, edit func(ev map[string]any)) []byte {
-	tb.Helper()
-	path := name
-	if !strings.HasPrefix(name, "testdata/") {
-		path = filepath.Join("..", "..", "events", name)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if edit == nil {
-		return raw
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		tb.Fatal(err)
-	}
-	edit(ev)
-	out, err := json.Marshal(ev)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
+// The repository's trusted-table fake is a Store.
+var _ Store = (*fakes.TrustedTable)(nil)
+
+// table is a test's trusted table: the in-memory records and the fake
+// over them, whose fields a test may replace to change one method.
+type table struct {
+	*fakes.Records
+	*fakes.TrustedTable
 }
 
-// Event edits.
-func setAttr(name string, value any) func(map[string]any) {
-	return func(ev map[string]any) {
-		ev["request"].(map[string]any)["userAttributes"].(map[string]any)[name] = value
-	}
+func newTable() *table {
+	r := fakes.NewRecords()
+	return &table{Records: r, TrustedTable: r.Table()}
 }
 
-func delAttr(name string) func(map[string]any) {
-	return func(ev map[string]any) {
-		delete(ev["request"].(map[string]any)["userAttributes"].(map[string]any), name)
-	}
-}
-
-func setRequest(name string, value any) func(map[string]any) {
-	return func(ev map[string]any) { ev["request"].(map[string]any)[name] = value }
-}
-
-func delRequest(name string) func(map[string]any) {
-	return func(ev map[string]any) { delete(ev["request"].(map[string]any), name) }
-}
-
-func setTop(name string, value any) func(map[string]any) {
-	return func(ev map[string]any) { ev[name] = value }
-}
-
-func edits(es ...func(map[string]any)) func(map[string]any) {
-	return func(ev map[string]any) {
-		for _, e := range es {
-			e(ev)
-		}
-	}
-}
-
-// rig is one Decider behind invoke.New with a fake store and clock.
+// rig is one Decider behind invoke.New with a table and a fake clock.
 type rig struct {
-	store *fakeStore
-	clock *fakeClock
+	table *table
+	clock *fakes.Clock
 	dec   *Decider
-	h     *invoke.Handler
+	h     *invoke.Handler[triggers.PreToken, *triggers.PreToken]
 	logs  *syncBuffer
 }
 
-func newRig(tb testing.TB, cfg Config, store *fakeStore) *rig {
+func newRig(tb testing.TB, cfg Config, tbl *table) *rig {
 	tb.Helper()
-	if store == nil {
-		store = newFakeStore()
+	if tbl == nil {
+		tbl = newTable()
 	}
 	if cfg.Table == "" {
 		cfg.Table = "claims"
@@ -98,15 +54,15 @@ func newRig(tb testing.TB, cfg Config, store *fakeStore) *rig {
 	if cfg.TableTimeout == 0 {
 		cfg.TableTimeout = 200 * time.Millisecond
 	}
-	clock := newFakeClock()
-	d, err := New(cfg, store, clock.Now)
+	clock := fakes.NewClock()
+	d, err := New(cfg, Deps{Store: tbl.TrustedTable, Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	logs := new(syncBuffer)
-	h := invoke.New(invoke.Options{Function: "pretoken", Trigger: triggers.TriggerPreTokenGeneration,
-		Budget: 2 * time.Second, Logger: telemetry.NewLogger(logs, slog.LevelInfo), Now: clock.Now}, d.Decide)
-	return &rig{store: store, clock: clock, dec: d, h: h, logs: logs}
+	h := invoke.New[triggers.PreToken](invoke.Options{Function: "pretoken", Budget: 2 * time.Second,
+		Logger: telemetry.NewLogger(logs, slog.LevelInfo), Now: clock.Now}, d.Decide)
+	return &rig{table: tbl, clock: clock, dec: d, h: h, logs: logs}
 }
 
 // syncBuffer is a log sink safe for concurrent invocations.
@@ -129,9 +85,9 @@ func (b *syncBuffer) Bytes() []byte {
 
 func (b *syncBuffer) String() string { return string(b.Bytes()) }
 
-// invoke runs one event and returns the decoded response member (nil on
-// refusal) and the refusal.
-func (r *rig) invoke(tb testing.TB, in []byte) (out []byte, ue *triggers.UserError) {
+// invoke runs one event and returns the answer (nil on refusal) and the
+// refusal.
+func (r *rig) invoke(tb testing.TB, in []byte) (out []byte, ue *decision.UserError) {
 	tb.Helper()
 	out, err := r.h.Invoke(context.Background(), in)
 	if err != nil {
@@ -147,9 +103,25 @@ func (r *rig) invoke(tb testing.TB, in []byte) (out []byte, ue *triggers.UserErr
 func (r *rig) lastLine(tb testing.TB) map[string]any {
 	tb.Helper()
 	lines := bytes.Split(bytes.TrimSpace(r.logs.Bytes()), []byte("\n"))
+	return decodeLine(tb, string(lines[len(lines)-1]))
+}
+
+// decodeLine decodes one log line.
+func decodeLine(tb testing.TB, line string) map[string]any {
+	tb.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(lines[len(lines)-1], &m); err != nil {
-		tb.Fatalf("decision line is not JSON: %v\n%s", err, lines[len(lines)-1])
+	if err := json.Unmarshal([]byte(line), &m); err != nil {
+		tb.Fatalf("log line is not JSON: %v\n%s", err, line)
+	}
+	return m
+}
+
+// decoded decodes a JSON document into its generic form.
+func decoded(tb testing.TB, raw []byte) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		tb.Fatalf("not a JSON object: %v\n%s", err, raw)
 	}
 	return m
 }
@@ -157,12 +129,30 @@ func (r *rig) lastLine(tb testing.TB) map[string]any {
 // response decodes the response member of an answered event.
 func response(tb testing.TB, out []byte) map[string]any {
 	tb.Helper()
-	var ev map[string]any
-	if err := json.Unmarshal(out, &ev); err != nil {
-		tb.Fatalf("answer is not JSON: %v\n%s", err, out)
+	resp, ok := decoded(tb, out)["response"].(map[string]any)
+	if !ok {
+		tb.Fatalf("answer without a response object:\n%s", out)
 	}
-	resp, _ := ev["response"].(map[string]any)
 	return resp
+}
+
+// addedClaims returns the claims the answer adds to each token, by
+// where they are.
+func addedClaims(tb testing.TB, out []byte) map[string]any {
+	tb.Helper()
+	got := map[string]any{}
+	resp := response(tb, out)
+	if v1, ok := resp["claimsOverrideDetails"].(map[string]any); ok {
+		got["claimsOverrideDetails"] = v1["claimsToAddOrOverride"]
+	}
+	if v2, ok := resp["claimsAndScopeOverrideDetails"].(map[string]any); ok {
+		for _, tok := range []string{"idTokenGeneration", "accessTokenGeneration"} {
+			if t, ok := v2[tok].(map[string]any); ok {
+				got[tok] = t["claimsToAddOrOverride"]
+			}
+		}
+	}
+	return got
 }
 
 // Expected responses, in decoded form.
@@ -208,16 +198,49 @@ func wantM2M(cl map[string]any, scopes []any) map[string]any {
 	}}
 }
 
-// requestGroups returns the request's groupConfiguration, decoded.
+// requestGroups returns the request's groupConfiguration, decoded; nil
+// when it is absent or null.
 func requestGroups(tb testing.TB, in []byte) any {
 	tb.Helper()
-	var ev struct {
-		Request struct {
-			GroupConfiguration any `json:"groupConfiguration"`
-		} `json:"request"`
+	req, _ := decoded(tb, in)["request"].(map[string]any)
+	return req["groupConfiguration"]
+}
+
+// loseRace makes the next Bind find winner already written, as when a
+// concurrent sign-in or a retry got there first.
+func loseRace(winner trustedtable.UserRecord) func(*table) {
+	return func(t *table) {
+		bind := t.BindFn
+		var once sync.Once
+		t.BindFn = func(ctx context.Context, sub string, b trustedtable.Binding) (trustedtable.UserRecord, bool, error) {
+			once.Do(func() { t.PutUser(sub, winner) })
+			return bind(ctx, sub, b)
+		}
 	}
-	if err := json.Unmarshal(in, &ev); err != nil {
-		tb.Fatal(err)
+}
+
+// failWith makes every call of the methods named (every method when
+// none is named) fail with err.
+func failWith(err error, methods ...string) func(*table) {
+	return func(t *table) {
+		t.Fail = func(_ context.Context, method string) error {
+			if len(methods) == 0 || slices.Contains(methods, method) {
+				return err
+			}
+			return nil
+		}
 	}
-	return ev.Request.GroupConfiguration
+}
+
+// stall makes every call of the methods named (every method when none is
+// named) block until its context ends.
+func stall(methods ...string) func(*table) {
+	return func(t *table) {
+		t.Fail = func(ctx context.Context, method string) error {
+			if len(methods) == 0 || slices.Contains(methods, method) {
+				return fakes.Stall(ctx, method)
+			}
+			return nil
+		}
+	}
 }

@@ -10,68 +10,67 @@
 //   - Tenant and role come only from the table, keyed by the user's sub or
 //     the app client's id. userAttributes (custom:tenant_id is writable by
 //     the user by default), clientMetadata and validationData are set by
-//     whoever calls the API and are never read for them (threat model A1,
-//     A6). The look-alike custom:tenant_id and custom:app_role claims are
-//     suppressed so that a backend reading the wrong claim finds nothing.
+//     whoever calls the API and are never read for them. The look-alike
+//     custom:tenant_id and custom:app_role claims are suppressed so that a
+//     backend reading the wrong claim finds nothing.
 //   - A user without a record whose email is verified is bound once to the
 //     tenant of their email domain's domain# record, by a conditional write
 //     that never overwrites an existing record, so the tenant stays fixed
-//     even if the email changes later (threat model A2).
+//     even if the email changes later. An unverified email is whatever the
+//     user typed, so it never binds a tenant.
 //   - Any doubt denies the token: a table error or timeout, a broken row, an
 //     unknown client. There is no fallback to attributes.
-//   - The user's groups are copied byte for byte into the group override,
-//     because Cognito drops the groups for an empty or null override
-//     (contracts §3.8); reserved claims are never touched (contracts §3.6).
+//   - The user's groups are copied into the group override, because
+//     Cognito replaces the groups with the override and drops them for an
+//     empty or null one; reserved claims (sub, aud, cognito:...) are never
+//     touched, because Cognito ignores the change at best and fails every
+//     token issue at worst.
 //   - Warm sign-ins usually make no table call: records are cached per
 //     container for CLAIMS_CACHE_TTL (at most 60 s), which is how long a
 //     role change may take to reach new tokens.
 //
-// The handler reads the raw event through the triggers.Envelope (and a
-// single non-validating pass over the already validated request, see
-// readRequest) and writes the response with append and
-// jsonscan.AppendString: a warm invocation of a 2 KB event costs a few
-// microseconds, small next to the table read it avoids.
+// Decide takes the typed event (package triggers: V1 for LambdaVersion
+// V1_0, V2 for V2_0 and V3_0, client credentials included), writes the
+// response in the event's own shape and returns the decision; package
+// invoke decodes the event before and encodes it after.
 package pretoken
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/emailgate"
 	"github.com/cognito-triggers/suite/pkg/envconfig"
-	"github.com/cognito-triggers/suite/pkg/invoke"
-	"github.com/cognito-triggers/suite/pkg/jsonscan"
 	"github.com/cognito-triggers/suite/pkg/triggers"
 	"github.com/cognito-triggers/suite/pkg/trustedtable"
 )
 
 // DenyMessage is the one text every denied token shows (Cognito displays
 // it as "PreTokenGeneration failed with error …"). It names no rule: which
-// rule fired is in the log. Table failures show triggers.GenericMessage
+// rule fired is in the log. Table failures show decision.GenericMessage
 // instead, because retrying may help there.
 const DenyMessage = "Your account is not set up for this application. Please contact your administrator."
 
-// Outcomes (the "outcome" metric dimension; template alarms select on them).
+// The metrics of every decision, besides the Invocations and DurationMs
+// that package invoke writes. The first three are 0 or 1 on every
+// decision, so that an average is a rate; TableLatencyMs is written only
+// when the table was called.
 const (
-	OutcomeClaimsAdded   = "claims_added"
-	OutcomeClaimsOmitted = "claims_omitted"
-	OutcomeDenied        = "denied"
+	MetricBoundFromDomain = "BoundFromDomain" // this invocation wrote a binding
+	MetricCacheHit        = "CacheHit"        // the user# or client# record came from the cache
+	MetricCacheMiss       = "CacheMiss"       // it was read from the table
+	MetricTableLatency    = "TableLatencyMs"  // all table calls of the invocation, from the first
 )
 
-// Reasons (the "reason" metric dimension). claims_omitted decisions carry
-// no_record or email_unverified too, saying why the claims were left out.
-const (
-	ReasonTableError      = "table_error"
-	ReasonTableTimeout    = "table_timeout"
-	ReasonNoRecord        = "no_record"
-	ReasonUnknownClient   = "unknown_client"
-	ReasonEmailUnverified = "email_unverified"
-	ReasonClaimsTooLarge  = "claims_too_large"
-	ReasonBadRecord       = "bad_record"
-	ReasonMalformedEvent  = "malformed_event"
-)
+// MetricNames lists the metrics this package reports, for the template's
+// cross-checks.
+func MetricNames() []string {
+	return []string{MetricBoundFromDomain, MetricCacheHit, MetricCacheMiss, MetricTableLatency}
+}
 
 // Policy is what happens to a user who has no record and cannot be bound.
 type Policy string
@@ -90,7 +89,9 @@ const (
 )
 
 // Store reads and binds records of the trusted table; *trustedtable.Table
-// implements it.
+// implements it. Bind must be the conditional write: it never overwrites
+// an existing record, and returns the record that is there (written is
+// false) when it finds one.
 type Store interface {
 	User(ctx context.Context, sub string) (trustedtable.UserRecord, bool, error)
 	Client(ctx context.Context, clientID string) (trustedtable.ClientRecord, bool, error)
@@ -130,6 +131,14 @@ func LoadConfig(r *envconfig.Reader) Config {
 	return c
 }
 
+// Deps are what a Decider calls.
+type Deps struct {
+	Store Store
+	// Now is the clock of the cache and of TableLatencyMs; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
 // Decider is the pre token generation decision. It is safe for concurrent
 // use.
 type Decider struct {
@@ -141,19 +150,20 @@ type Decider struct {
 	clients *cache[trustedtable.ClientRecord]
 	domains *cache[trustedtable.DomainRecord]
 
-	// suppress is `"claimsToSuppress":[…]`, written into every token.
-	suppress []byte
+	// suppress is the claimsToSuppress of every changed token: the
+	// look-alikes, then SUPPRESS_CLAIMS.
+	suppress []string
 }
 
-// New returns a Decider reading store. now is the clock (nil: time.Now).
-// It fails on a configuration LoadConfig would have refused, so that a
-// Decider built by hand cannot touch a reserved claim either.
-func New(cfg Config, store Store, now func() time.Time) (*Decider, error) {
-	if store == nil {
+// New returns a Decider. It fails on a configuration LoadConfig would have
+// refused, so that a Decider built by hand cannot touch a reserved claim
+// either.
+func New(cfg Config, deps Deps) (*Decider, error) {
+	if deps.Store == nil {
 		return nil, errors.New("pretoken: no store")
 	}
-	if now == nil {
-		now = time.Now
+	if deps.Now == nil {
+		deps.Now = time.Now
 	}
 	switch cfg.MissingPolicy {
 	case "":
@@ -174,8 +184,8 @@ func New(cfg Config, store Store, now func() time.Time) (*Decider, error) {
 	}
 	return &Decider{
 		cfg:   cfg,
-		store: store,
-		now:   now,
+		store: deps.Store,
+		now:   deps.Now,
 		// Negative answers are not cached for users: a user bound or
 		// created by an operator a moment ago must get their claims at
 		// once, and the read that finds nothing leads to a binding attempt
@@ -185,215 +195,227 @@ func New(cfg Config, store Store, now func() time.Time) (*Decider, error) {
 		users:    newCache[trustedtable.UserRecord](cfg.CacheTTL, false),
 		clients:  newCache[trustedtable.ClientRecord](cfg.CacheTTL, true),
 		domains:  newCache[trustedtable.DomainRecord](cfg.CacheTTL, true),
-		suppress: append([]byte(`"claimsToSuppress":`), appendStrings(nil, suppress)...),
+		suppress: suppress,
 	}, nil
 }
 
-// shape is the response format the event asks for.
-type shape uint8
-
-const (
-	shapeV1  shape = iota + 1 // V1_0: claimsOverrideDetails, ID token only
-	shapeV2                   // V2_0/V3_0 user: ID and access token
-	shapeM2M                  // V3_0 TokenGeneration_ClientCredentials: access token only
-)
-
-// shapeOf picks the response format from the event's version and source.
-// Answering a V2 event in the V1 shape (or the reverse) would make Cognito
-// ignore the claims or fail the token, so an unknown version is refused
-// rather than guessed. Client credentials come only to V3_0 triggers; the
-// V3 version string is not documented, and V2 and V3 share one shape, so
-// "2" is accepted for it as well.
-func shapeOf(ev *triggers.Envelope) (shape, error) {
-	m2m := ev.TriggerSource == triggers.SourceTokenClientCredentials
-	switch ev.Version {
-	case "1":
-		if m2m {
-			return 0, errors.New("client credentials event with version 1")
+// Decide decides one pre token generation event and writes its response.
+// The response is replaced whole, never merged with what the event
+// carried, so that every claim in it is one this trigger put there.
+func (d *Decider) Decide(ctx context.Context, ev *triggers.PreToken) decision.Result {
+	c := &call{d: d, parent: ctx}
+	defer c.done()
+	switch {
+	case ev.V1 != nil:
+		c.version = ev.V1.Version
+		add, res := c.user(ev.V1.Request.UserAttributes)
+		if res.Err == nil {
+			d.answerV1(ev.V1, add)
 		}
-		return shapeV1, nil
-	case "2", "3":
-		if m2m {
-			return shapeM2M, nil
+		return res
+	case ev.V2 != nil && ev.V2.TriggerSource == triggers.SourceTokenClientCredentials:
+		c.version = ev.V2.Version
+		rec, res := c.client(ev.V2.CallerContext.ClientID)
+		if res.Err == nil {
+			d.answerM2M(ev.V2, rec)
 		}
-		return shapeV2, nil
+		return res
+	case ev.V2 != nil:
+		c.version = ev.V2.Version
+		add, res := c.user(ev.V2.Request.UserAttributes)
+		if res.Err == nil {
+			d.answerV2(ev.V2, add)
+		}
+		return res
 	}
-	return 0, fmt.Errorf("unknown event version %.16q", ev.Version)
+	return c.deny(decision.ReasonMalformedEvent, errors.New("pre token event of neither shape"))
 }
 
-// facts collect what one decision found, for its log line and metrics.
-type facts struct {
-	ev     *triggers.Envelope
-	sub    string
-	tenant string
-	role   string
-	cache  string // "hit", "miss" or "" when no record was looked up
-	bound  bool
-	table  tableCalls
-}
+// added is what goes into a user's tokens; nil leaves the claims out.
+type added struct{ tenant, role string }
 
-var (
-	userRequestKeys = []string{"userAttributes", "groupConfiguration"}
-	subKey          = []string{"sub"}
-	emailKeys       = []string{"email", "email_verified"}
-)
-
-// Decide implements invoke.DecideFunc.
-func (d *Decider) Decide(ctx context.Context, ev *triggers.Envelope) invoke.Decision {
-	f := facts{ev: ev}
-	s, err := shapeOf(ev)
+// user decides a user's token from their sub and, for a first binding,
+// their email: the claims to add (nil under the omit policy), or a
+// refusal.
+func (c *call) user(attrs triggers.Attributes) (*added, decision.Result) {
+	sub := attrs.Get("sub")
+	if !validSub(sub) {
+		return nil, c.deny(decision.ReasonMalformedEvent, errors.New("userAttributes.sub is missing or not a Cognito sub"))
+	}
+	c.sub = sub
+	rec, found, err := c.userRecord(sub)
 	if err != nil {
-		return d.deny(&f, ReasonMalformedEvent, err)
-	}
-	f.table = tableCalls{d: d, parent: ctx}
-	defer f.table.done()
-	if s == shapeM2M {
-		return d.decideClient(&f.table, &f)
-	}
-	return d.decideUser(&f.table, &f, s)
-}
-
-func (d *Decider) decideUser(t *tableCalls, f *facts, s shape) invoke.Decision {
-	attrs, group, sub, err := readRequest(f.ev.Request)
-	if err != nil {
-		return d.deny(f, ReasonMalformedEvent, err)
-	}
-	switch jsonscan.KindOf(group) {
-	case jsonscan.KindObject:
-	case jsonscan.KindNull, jsonscan.KindInvalid: // null or absent: no override at all
-		group = nil
-	default:
-		return d.deny(f, ReasonMalformedEvent, errors.New("groupConfiguration is not an object"))
-	}
-	if !validKey(sub) {
-		return d.deny(f, ReasonMalformedEvent, errors.New("userAttributes.sub is missing or not a Cognito sub"))
-	}
-	f.sub = sub
-
-	rec, found, err := d.user(t, f, f.sub)
-	if err != nil {
-		return d.tableFailure(f, t, err)
+		return nil, c.failed(err)
 	}
 	if !found {
-		var dec invoke.Decision
-		if rec, found, dec = d.bind(t, f, attrs, s, group); !found {
-			return dec
+		var res decision.Result
+		if rec, found, res = c.bind(attrs); !found {
+			return nil, res
 		}
 	}
 	if p := valueProblem(rec.TenantID); p != "" {
-		return d.deny(f, ReasonBadRecord, fmt.Errorf("tenant_id of user#… %s", p))
+		return nil, c.deny(decision.ReasonBadRecord, fmt.Errorf("tenant_id of user#… %s", p))
 	}
 	if p := valueProblem(rec.AppRole); p != "" {
-		return d.deny(f, ReasonBadRecord, fmt.Errorf("app_role of user#… %s", p))
+		return nil, c.deny(decision.ReasonBadRecord, fmt.Errorf("app_role of user#… %s", p))
 	}
-	f.tenant, f.role = rec.TenantID, rec.AppRole
-	var cb [MaxAddition + 64]byte
-	claims := appendClaims(cb[:0], rec.TenantID, rec.AppRole)
-	if len(claims) > MaxAddition {
-		return d.deny(f, ReasonClaimsTooLarge, fmt.Errorf("added claims are %d bytes, more than %d", len(claims), MaxAddition))
+	c.tenant, c.role = rec.TenantID, rec.AppRole
+	if res, ok := c.tooLarge(rec.TenantID, rec.AppRole, nil); !ok {
+		return nil, res
 	}
-	return d.answer(f, OutcomeClaimsAdded, "", d.userResponse(f.ev, s, claims, group))
+	return &added{rec.TenantID, rec.AppRole}, c.result(decision.OutcomeClaimsAdded, "", nil)
 }
 
 // bind handles a user without a record: bind them to their verified email
 // domain's tenant, or apply the missing-record policy. found reports a
-// record to use; otherwise dec is the decision.
-func (d *Decider) bind(t *tableCalls, f *facts, attrs []byte, s shape, group []byte) (rec trustedtable.UserRecord, found bool, dec invoke.Decision) {
-	var email [2]string
-	if err := triggers.Strings(attrs, emailKeys, email[:]); err != nil {
-		return rec, false, d.deny(f, ReasonMalformedEvent, err)
-	}
+// record to use; otherwise res is the decision.
+func (c *call) bind(attrs triggers.Attributes) (rec trustedtable.UserRecord, found bool, res decision.Result) {
 	// Only a verified address proves the user controls a mailbox in the
-	// domain; an unverified one is whatever the user typed (threat model A2).
-	if email[1] != "true" {
-		return rec, false, d.missing(f, ReasonEmailUnverified, errors.New("no user record and the email is not verified"), s, group)
+	// domain; an unverified one is whatever the user typed.
+	if attrs.Get("email_verified") != "true" {
+		return rec, false, c.missing(decision.ReasonEmailUnverified, errors.New("no user record and the email is not verified"))
 	}
-	addr, err := emailgate.Parse(email[0])
+	addr, err := emailgate.Parse(attrs.Get("email"))
 	if err != nil {
-		return rec, false, d.missing(f, ReasonNoRecord, fmt.Errorf("no user record; email not usable for binding: %w", err), s, group)
+		return rec, false, c.missing(decision.ReasonNoRecord, fmt.Errorf("no user record; email not usable for binding: %w", err))
 	}
-	dom, found, err := d.domain(t, addr.Domain)
+	dom, found, err := c.domainRecord(addr.Domain)
 	if err != nil {
-		return rec, false, d.tableFailure(f, t, err)
+		return rec, false, c.failed(err)
 	}
 	if !found {
-		return rec, false, d.missing(f, ReasonNoRecord, errors.New("no user record and no domain record for the email's domain"), s, group)
+		return rec, false, c.missing(decision.ReasonNoRecord, errors.New("no user record and no domain record for the email's domain"))
 	}
 	if p := valueProblem(dom.TenantID); p != "" {
-		return rec, false, d.deny(f, ReasonBadRecord, fmt.Errorf("tenant_id of domain#… %s", p))
+		return rec, false, c.deny(decision.ReasonBadRecord, fmt.Errorf("tenant_id of domain#… %s", p))
 	}
 	if p := valueProblem(dom.DefaultRole); p != "" {
-		return rec, false, d.deny(f, ReasonBadRecord, fmt.Errorf("default_role of domain#… %s", p))
+		return rec, false, c.deny(decision.ReasonBadRecord, fmt.Errorf("default_role of domain#… %s", p))
 	}
-	rec, written, err := d.store.Bind(t.context(), f.sub, trustedtable.Binding{
+	d := c.d
+	rec, written, err := d.store.Bind(c.context(), c.sub, trustedtable.Binding{
 		TenantID: dom.TenantID,
 		AppRole:  dom.DefaultRole,
 		From:     "domain#" + addr.Domain,
 		At:       d.now(),
 	})
 	if err != nil {
-		return rec, false, d.tableFailure(f, t, err)
+		return rec, false, c.failed(err)
 	}
-	f.bound = written
+	c.bound = written
 	if valueProblem(rec.TenantID) == "" && valueProblem(rec.AppRole) == "" {
-		d.users.put(f.sub, rec, true, d.now())
+		d.users.put(c.sub, rec, true, d.now())
 	}
-	return rec, true, dec
-}
-
-func (d *Decider) decideClient(t *tableCalls, f *facts) invoke.Decision {
-	id := f.ev.CallerContext.ClientID
-	if !validKey(id) {
-		return d.deny(f, ReasonMalformedEvent, errors.New("callerContext.clientId is missing or not a Cognito client id"))
-	}
-	rec, found, err := d.client(t, f, id)
-	if errors.Is(err, trustedtable.ErrBadItem) {
-		return d.deny(f, ReasonBadRecord, err)
-	}
-	if err != nil {
-		return d.tableFailure(f, t, err)
-	}
-	if !found {
-		return d.deny(f, ReasonUnknownClient, errors.New("no client# record for this app client"))
-	}
-	if p := valueProblem(rec.TenantID); p != "" {
-		return d.deny(f, ReasonBadRecord, fmt.Errorf("tenant_id of client#… %s", p))
-	}
-	if p := valueProblem(rec.AppRole); p != "" {
-		return d.deny(f, ReasonBadRecord, fmt.Errorf("app_role of client#… %s", p))
-	}
-	if p := scopesProblem(rec.Scopes); p != "" {
-		return d.deny(f, ReasonBadRecord, fmt.Errorf("scopes of client#… %s", p))
-	}
-	f.tenant, f.role = rec.TenantID, rec.AppRole
-	var cb [MaxAddition + 64]byte
-	claims := appendClaims(cb[:0], rec.TenantID, rec.AppRole)
-	var scopes []byte
-	if len(rec.Scopes) > 0 {
-		var sb [MaxAddition + 64]byte
-		scopes = appendStrings(sb[:0], rec.Scopes)
-	}
-	if n := len(claims) + len(scopes); n > MaxAddition {
-		return d.deny(f, ReasonClaimsTooLarge, fmt.Errorf("added claims and scopes are %d bytes, more than %d", n, MaxAddition))
-	}
-	var rb [2048]byte
-	return d.answer(f, OutcomeClaimsAdded, "", f.ev.WithResponse(appendM2M(rb[:0], claims, d.suppress, scopes)))
-}
-
-// userResponse returns the event with the response for a user token;
-// claims nil leaves tenant and role out.
-func (d *Decider) userResponse(ev *triggers.Envelope, s shape, claims, group []byte) []byte {
-	var rb [2048]byte
-	if s == shapeV1 {
-		return ev.WithResponse(appendV1(rb[:0], claims, d.suppress, group))
-	}
-	return ev.WithResponse(appendV2(rb[:0], claims, d.suppress, group))
+	return rec, true, res
 }
 
 // missing applies CLAIMS_MISSING_POLICY to a user without a record.
-func (d *Decider) missing(f *facts, reason string, cause error, s shape, group []byte) invoke.Decision {
-	if d.cfg.MissingPolicy == PolicyOmit {
-		return d.answer(f, OutcomeClaimsOmitted, reason, d.userResponse(f.ev, s, nil, group))
+func (c *call) missing(reason decision.Reason, cause error) decision.Result {
+	if c.d.cfg.MissingPolicy == PolicyOmit {
+		return c.result(decision.OutcomeClaimsOmitted, reason, nil)
 	}
-	return d.deny(f, reason, cause)
+	return c.deny(reason, cause)
+}
+
+// client decides a machine-to-machine token from the app client's
+// client# record.
+func (c *call) client(id string) (trustedtable.ClientRecord, decision.Result) {
+	if !validKey(id) {
+		return trustedtable.ClientRecord{}, c.deny(decision.ReasonMalformedEvent, errors.New("callerContext.clientId is missing or not a Cognito client id"))
+	}
+	rec, found, err := c.clientRecord(id)
+	if err != nil {
+		return rec, c.failed(err)
+	}
+	if !found {
+		return rec, c.deny(decision.ReasonUnknownClient, errors.New("no client# record for this app client"))
+	}
+	if p := valueProblem(rec.TenantID); p != "" {
+		return rec, c.deny(decision.ReasonBadRecord, fmt.Errorf("tenant_id of client#… %s", p))
+	}
+	if p := valueProblem(rec.AppRole); p != "" {
+		return rec, c.deny(decision.ReasonBadRecord, fmt.Errorf("app_role of client#… %s", p))
+	}
+	if p := scopesProblem(rec.Scopes); p != "" {
+		return rec, c.deny(decision.ReasonBadRecord, fmt.Errorf("scopes of client#… %s", p))
+	}
+	c.tenant, c.role = rec.TenantID, rec.AppRole
+	if res, ok := c.tooLarge(rec.TenantID, rec.AppRole, rec.Scopes); !ok {
+		return rec, res
+	}
+	return rec, c.result(decision.OutcomeClaimsAdded, "", nil)
+}
+
+// tooLarge applies MaxAddition; ok is true when the addition fits.
+func (c *call) tooLarge(tenant, role string, scopes []string) (res decision.Result, ok bool) {
+	n, err := additionSize(claimsOf(tenant, role), scopes)
+	if err != nil {
+		return c.deny(decision.ReasonBadRecord, fmt.Errorf("the record's values cannot be encoded: %w", err)), false
+	}
+	if n > MaxAddition {
+		return c.deny(decision.ReasonClaimsTooLarge, fmt.Errorf("added claims and scopes are %d bytes, more than %d", n, MaxAddition)), false
+	}
+	return res, true
+}
+
+func claimsOf(tenant, role string) map[string]string {
+	return map[string]string{ClaimTenantID: tenant, ClaimAppRole: role}
+}
+
+// answerV1 writes a V1_0 response: ID token claims, the suppressions and
+// the groups.
+func (d *Decider) answerV1(ev *triggers.PreTokenV1, add *added) {
+	ev.Response = triggers.PreTokenV1Response{}
+	o := ev.Response.Overrides()
+	if add != nil {
+		o.ClaimsToAddOrOverride = claimsOf(add.tenant, add.role)
+	}
+	o.ClaimsToSuppress = slices.Clone(d.suppress)
+	if hasGroups(ev.Request.GroupConfiguration) {
+		ev.KeepGroups()
+	}
+}
+
+// answerV2 writes a V2_0/V3_0 user response: the same claims and
+// suppressions in the ID and the access token, and the groups.
+func (d *Decider) answerV2(ev *triggers.PreTokenV2, add *added) {
+	ev.Response = triggers.PreTokenV2Response{}
+	o := ev.Response.Overrides()
+	id, access := o.IDToken(), o.AccessToken()
+	if add != nil {
+		id.ClaimsToAddOrOverride = tokenClaims(add.tenant, add.role)
+		access.ClaimsToAddOrOverride = tokenClaims(add.tenant, add.role)
+	}
+	id.ClaimsToSuppress = slices.Clone(d.suppress)
+	access.ClaimsToSuppress = slices.Clone(d.suppress)
+	if hasGroups(ev.Request.GroupConfiguration) {
+		ev.KeepGroups()
+	}
+}
+
+// answerM2M writes a V3_0 client-credentials response: an access token
+// only (Cognito issues no ID token to a machine), the client's scopes,
+// and no group override (a machine has no groups).
+func (d *Decider) answerM2M(ev *triggers.PreTokenV2, rec trustedtable.ClientRecord) {
+	ev.Response = triggers.PreTokenV2Response{}
+	access := ev.Response.Overrides().AccessToken()
+	access.ClaimsToAddOrOverride = tokenClaims(rec.TenantID, rec.AppRole)
+	access.ClaimsToSuppress = slices.Clone(d.suppress)
+	if len(rec.Scopes) > 0 {
+		access.ScopesToAdd = slices.Clone(rec.Scopes)
+	}
+}
+
+func tokenClaims(tenant, role string) triggers.Claims {
+	return triggers.Claims{ClaimTenantID: tenant, ClaimAppRole: role}
+}
+
+// hasGroups reports whether the request carried a groupConfiguration to
+// copy. The override must be an exact copy: Cognito replaces the groups
+// with it and drops them for an empty or null one. A request without
+// groupConfiguration, or with null, decodes to the zero value, and gets no
+// override at all; so does one whose members are all absent or null, which
+// says the user has no groups either way.
+func hasGroups(g triggers.GroupConfiguration) bool {
+	return g.GroupsToOverride != nil || g.IAMRolesToOverride != nil || g.PreferredRole != nil || len(g.Unknown) > 0
 }

@@ -2,13 +2,13 @@ package telemetry
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
 	"strings"
 	"testing"
+	"testing/slogtest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,5 +79,79 @@ func TestHandlerLevelAndEmptyGroup(t *testing.T) {
 	if strings.Contains(buf.String(), "unused") {
 		t.Errorf("an empty group was written: %s", buf.String())
 	}
-	_ = context.Background()
+}
+
+// TestHandlerConformsToSlog runs slog's own handler test suite: groups,
+// WithAttrs/WithGroup, empty groups, LogValuer resolution and the rest
+// behave as in any slog handler, with Lambda's key names mapped back to
+// slog's.
+func TestHandlerConformsToSlog(t *testing.T) {
+	var buf bytes.Buffer
+	newHandler := func(*testing.T) slog.Handler {
+		buf.Reset()
+		return NewHandler(&buf, slog.LevelDebug)
+	}
+	result := func(t *testing.T) map[string]any {
+		t.Helper()
+		line := buf.Bytes()
+		if bytes.Count(line, []byte("\n")) != 1 {
+			t.Fatalf("want exactly one line, got %q", line)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatalf("line is not JSON: %v: %s", err, line)
+		}
+		for lambda, std := range map[string]string{timestampKey: slog.TimeKey, messageKey: slog.MessageKey} {
+			if v, ok := m[lambda]; ok {
+				m[std] = v
+				delete(m, lambda)
+			}
+		}
+		return m
+	}
+	slogtest.Run(t, newHandler, result)
+}
+
+// TestHandlerBuiltinsOnlyByKind: an attribute that merely shares a built-in
+// key's name is not taken for the built-in, so it is still redacted; and an
+// attribute with an empty key is dropped, not written as "".
+func TestHandlerBuiltinsOnlyByKind(t *testing.T) {
+	var buf bytes.Buffer
+	NewLogger(&buf, slog.LevelInfo).Info("m", "level", map[string]string{"password": "canary-7f3a9"}, "", "dropped")
+	line := buf.String()
+	for _, want := range []string{`"level":"INFO"`, `"level":"[unlogged map[string]string]"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line lacks %s: %s", want, line)
+		}
+	}
+	for _, bad := range []string{"canary-7f3a9", `"":`, "dropped"} {
+		if strings.Contains(line, bad) {
+			t.Errorf("line contains %s: %s", bad, line)
+		}
+	}
+}
+
+func TestInstallKeepsJSONWhateverTheLogFormat(t *testing.T) {
+	defer slog.SetDefault(slog.Default())
+	for _, tc := range []struct {
+		format string
+		warns  bool
+	}{{"", false}, {"JSON", false}, {"json", false}, {"Text", true}} {
+		var buf bytes.Buffer
+		log := install(&buf, "INFO", tc.format)
+		log.Info("decision")
+		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+		for _, l := range lines {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Errorf("format %q: a line is not JSON: %v: %s", tc.format, err, l)
+			}
+		}
+		if got := len(lines) == 2 && strings.Contains(lines[0], `"level":"WARN"`); got != tc.warns {
+			t.Errorf("format %q: warned = %v, want %v:\n%s", tc.format, got, tc.warns, buf.String())
+		}
+		if slog.Default().Handler() != log.Handler() {
+			t.Errorf("format %q: the logger is not slog's default", tc.format)
+		}
+	}
 }

@@ -17,7 +17,7 @@ func TestDecisionLineIsValidEMF(t *testing.T) {
 	emf := NewEMF("CognitoTriggers")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	attrs := []slog.Attr{slog.String(DimFunction, "presignup"), slog.String(DimOutcome, "refused"), slog.String(DimReason, "not_allowed")}
-	attrs = emf.Attrs(attrs, now, true, []Metric{{"Invocations", Count, 1}, {"DurationMs", Milliseconds, 0.5}})
+	attrs = emf.Attrs(attrs, now, true, []Metric{{Name: "Invocations", Unit: Count, Value: 1}, {Name: "DurationMs", Unit: Milliseconds, Value: 0.5}})
 	log.LogAttrs(context.Background(), slog.LevelInfo, "decision", attrs...)
 
 	var line map[string]any
@@ -45,9 +45,9 @@ func TestDecisionLineIsValidEMF(t *testing.T) {
 
 func TestDirectiveIsCachedPerShape(t *testing.T) {
 	emf := NewEMF("ns")
-	a := emf.directive(false, []Metric{{"A", Count, 1}})
-	b := emf.directive(false, []Metric{{"A", Count, 2}})
-	c := emf.directive(true, []Metric{{"A", Count, 1}})
+	a := emf.directive(false, []Metric{{Name: "A", Unit: Count, Value: 1}})
+	b := emf.directive(false, []Metric{{Name: "A", Unit: Count, Value: 2}})
+	c := emf.directive(true, []Metric{{Name: "A", Unit: Count, Value: 1}})
 	if &a[0] != &b[0] {
 		t.Error("same shape built twice")
 	}
@@ -67,7 +67,7 @@ func TestParseLevel(t *testing.T) {
 func BenchmarkDecisionLine(b *testing.B) {
 	log := NewLogger(discard{}, slog.LevelInfo)
 	emf := NewEMF("CognitoTriggers")
-	metrics := []Metric{{"Invocations", Count, 1}, {"DurationMs", Milliseconds, 0.5}}
+	metrics := []Metric{{Name: "Invocations", Unit: Count, Value: 1}, {Name: "DurationMs", Unit: Milliseconds, Value: 0.5}}
 	b.ReportAllocs()
 	for b.Loop() {
 		attrs := make([]slog.Attr, 0, 16)

@@ -1,14 +1,16 @@
-package triggers
+package triggers_test
 
 import (
-	"encoding/json"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 func TestAttributesNil(t *testing.T) {
-	var a Attributes
+	var a triggers.Attributes
 	if got := a.Get("email"); got != "" {
 		t.Errorf("nil Get = %q, want empty", got)
 	}
@@ -28,30 +30,39 @@ func TestAttributesNil(t *testing.T) {
 		t.Error("Clone shares storage")
 	}
 
-	var claims Claims
+	var claims triggers.Claims
 	claims.Set("tenant_id", "acme")
-	if diff := cmp.Diff(Claims{"tenant_id": "acme"}, claims); diff != "" {
+	if diff := cmp.Diff(triggers.Claims{"tenant_id": "acme"}, claims); diff != "" {
 		t.Errorf("Claims.Set (-want +got):\n%s", diff)
 	}
 }
 
-func TestAttributesUnmarshal(t *testing.T) {
+// TestAttributesLenientValues: a value of another type than string is kept
+// as its compact JSON text instead of failing the decode (and with it the
+// user's sign-up or message); null reads as "" and a null map as nil;
+// anything but an object or null is refused, and so is a duplicate name.
+func TestAttributesLenientValues(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    Attributes
+		want    triggers.Attributes
 		wantErr bool
 	}{
 		{in: `null`, want: nil},
-		{in: `{}`, want: Attributes{}},
+		{in: `{}`, want: triggers.Attributes{}},
 		{in: `{"a":"x","b":true,"c":false,"d":1.50,"e":null,"f":{"k": [1, 2]},"g":[],"h":"\u00e9\"q"}`,
-			want: Attributes{"a": "x", "b": "true", "c": "false", "d": "1.50", "e": "", "f": `{"k":[1,2]}`, "g": "[]", "h": "é\"q"}},
+			want: triggers.Attributes{"a": "x", "b": "true", "c": "false", "d": "1.50", "e": "", "f": `{"k":[1,2]}`, "g": "[]", "h": "é\"q"}},
 		{in: `"x"`, wantErr: true},
 		{in: `[]`, wantErr: true},
 		{in: `true`, wantErr: true},
+		{in: `5`, wantErr: true},
+		{in: `{"a":"x","a":"y"}`, wantErr: true},
+		{in: `{"a":"x","\u0061":"y"}`, wantErr: true},
+		{in: `{"a":"x"`, wantErr: true},
+		{in: `{"a":}`, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got := Attributes{"stale": "value"}
+			got := triggers.Attributes{"stale": "value"}
 			err := json.Unmarshal([]byte(tt.in), &got)
 			if tt.wantErr {
 				if err == nil {
@@ -66,5 +77,22 @@ func TestAttributesUnmarshal(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAttributesInEvents: the leniency holds inside every event that
+// carries attributes, and the values go back as strings.
+func TestAttributesInEvents(t *testing.T) {
+	data := mutate(t, post, `"email_verified": "true"`, `"email_verified": true, "custom:n": 7, "custom:o": {"b": [true, null]}, "custom:z": null`)
+	ev := decode[triggers.PostAuth](t, data)
+	want := map[string]string{"email_verified": "true", "custom:n": "7", "custom:o": `{"b":[true,null]}`, "custom:z": ""}
+	for k, v := range want {
+		if got, ok := ev.Request.UserAttributes.Lookup(k); !ok || got != v {
+			t.Errorf("%s = %q (present %v), want %q", k, got, ok, v)
+		}
+	}
+	again := decode[triggers.PostAuth](t, encode(t, ev))
+	if diff := cmp.Diff(ev.Request.UserAttributes, again.Request.UserAttributes); diff != "" {
+		t.Errorf("attributes changed on a second round trip (-first +second):\n%s", diff)
 	}
 }

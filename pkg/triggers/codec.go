@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"sync"
@@ -87,11 +88,14 @@ func decodeInto(data []byte, ev Event) error {
 		if herr := checkShell(data, ev.Trigger()); herr != nil {
 			return herr
 		}
+		if errors.Is(err, ErrWrongVersion) {
+			// The version is the header's: not a request a trigger could
+			// fall back on.
+			return fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+		}
 		return fmt.Errorf("%w: %w: %w", ErrMalformedEvent, ErrMalformedRequest, err)
 	}
-	if reflect.ValueOf(ev).IsNil() {
-		return fmt.Errorf("%w: event is null", ErrMalformedEvent)
-	}
+	// A JSON null decodes to the zero event, which checkHeader refuses.
 	if err := checkHeader(ev.EventHeader(), ev.Trigger()); err != nil {
 		return err
 	}
@@ -107,26 +111,82 @@ func decodeInto(data []byte, ev Event) error {
 // shell is an event's header with everything else unread: when the whole
 // event does not decode, it says whether the header did, so that a
 // trigger can tell "not an event for me" from "my event with a broken
-// request".
+// request". Request and Response are named so that a case variant of them
+// at the top level is refused as one of a known member.
 type shell struct {
 	Header
-	Unknown jsontext.Value `json:",embed"`
+	Request  jsontext.Value `json:"request"`
+	Response jsontext.Value `json:"response"`
+	Unknown  jsontext.Value `json:",embed"`
 }
 
 func (*shell) Trigger() Trigger { return "" }
 
 func checkShell(data []byte, want Trigger) error {
-	var s shell
-	if err := json.Unmarshal(data, &s, decodeOptions); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformedEvent, err)
-	}
-	if err := checkHeader(&s.Header, want); err != nil {
+	s, err := decodeShell(data)
+	if err != nil {
 		return err
 	}
-	if err := checkFolds(reflect.ValueOf(&s), ""); err != nil && !strings.HasPrefix(err.path, "request") && !strings.HasPrefix(err.path, "response") {
-		return fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	return checkHeader(&s.Header, want)
+}
+
+// decodeShell decodes an event's header as strictly as Decode does
+// (duplicates and case variants refused at the top level and in
+// callerContext), while reading request and response only as JSON: a
+// duplicate member inside the request is the request's fault, and must not
+// make a well-formed header look broken. The top level is copied without
+// the two members' contents (each becomes null, so that a duplicate of
+// either is still refused) and that copy is decoded strictly.
+func decodeShell(data []byte) (*shell, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 	}
-	return nil
+	if tok.Kind() != '{' {
+		return nil, fmt.Errorf("%w: the event is not a JSON object", ErrMalformedEvent)
+	}
+	head := []byte{'{'}
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadValue()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+		}
+		if len(head) > 1 {
+			head = append(head, ',')
+		}
+		head = append(append(head, name...), ':')
+		var unquoted string
+		if err := json.Unmarshal(name, &unquoted, decodeOptions); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+		}
+		if unquoted == "request" || unquoted == "response" {
+			if err := dec.SkipValue(); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+			}
+			head = append(head, "null"...)
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+		}
+		head = append(head, v...)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the event", ErrMalformedEvent)
+	}
+	s := new(shell)
+	if err := json.Unmarshal(append(head, '}'), s, decodeOptions); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	}
+	if err := checkFolds(reflect.ValueOf(s), ""); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	}
+	return s, nil
 }
 
 // checkHeader refuses a header without the members every event carries
@@ -305,9 +365,9 @@ func where(path string) string {
 // DecodeHeader decodes only an event's header, whatever its request
 // holds; the header must be well-formed as Decode requires.
 func DecodeHeader(data []byte) (*Header, error) {
-	var s shell
-	if err := json.Unmarshal(data, &s, decodeOptions); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	s, err := decodeShell(data)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkHeader(&s.Header, ""); err != nil {
 		return nil, err

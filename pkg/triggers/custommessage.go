@@ -33,7 +33,7 @@ type CustomMessageRequest struct {
 	// UsernameParameter is the username placeholder, "{username}", for
 	// CustomMessage_AdminCreateUser, whose invitation must contain it; null
 	// for every other source, which is kept on the way back.
-	UsernameParameter *string    `json:"usernameParameter"`
+	UsernameParameter *string        `json:"usernameParameter"`
 	ClientMetadata    Attributes     `json:"clientMetadata,omitzero"`
 	Unknown           jsontext.Value `json:",embed"`
 }

@@ -1,25 +1,28 @@
-package triggers
+package triggers_test
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 func TestCustomMessageResponseEncoding(t *testing.T) {
 	email := "Your code is {####}"
 	tests := []struct {
 		name string
-		resp CustomMessageResponse
+		resp triggers.CustomMessageResponse
 		want string
 	}{
 		// null, not "", keeps the templates configured on the pool.
-		{"untouched", CustomMessageResponse{}, `{"smsMessage":null,"emailMessage":null,"emailSubject":null}`},
-		{"email only", CustomMessageResponse{EmailMessage: &email}, `{"smsMessage":null,"emailMessage":"Your code is {####}","emailSubject":null}`},
+		{"untouched", triggers.CustomMessageResponse{}, `{"smsMessage":null,"emailMessage":null,"emailSubject":null}`},
+		{"email only", triggers.CustomMessageResponse{EmailMessage: &email}, `{"smsMessage":null,"emailMessage":"Your code is {####}","emailSubject":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, string(mustMarshal(t, tt.resp))); diff != "" {
+			if diff := cmp.Diff(tt.want, encodePart(t, tt.resp)); diff != "" {
 				t.Errorf("encoding (-want +got):\n%s", diff)
 			}
 		})
@@ -31,12 +34,12 @@ func TestCustomMessageRequest(t *testing.T) {
 	tests := []struct {
 		file string
 		data []byte
-		want CustomMessageRequest
+		want triggers.CustomMessageRequest
 	}{
 		{
 			file: "custommessage-admin-create-user.json",
-			want: CustomMessageRequest{
-				UserAttributes: Attributes{
+			want: triggers.CustomMessageRequest{
+				UserAttributes: triggers.Attributes{
 					"sub": "0d8f6b3a-9e2c-4d71-b5a4-6f1e2d3c4b5a", "cognito:user_status": "FORCE_CHANGE_PASSWORD",
 					"email_verified": "true", "email": "john.roe@example.com", "name": "John Roe",
 				},
@@ -45,13 +48,13 @@ func TestCustomMessageRequest(t *testing.T) {
 		},
 		{
 			file: "custommessage-forgot-password.json",
-			want: CustomMessageRequest{
-				UserAttributes: Attributes{
+			want: triggers.CustomMessageRequest{
+				UserAttributes: triggers.Attributes{
 					"sub": "7c4e9a12-3b5d-4f6e-8a1b-2c3d4e5f6a7b", "cognito:user_status": "CONFIRMED",
 					"email_verified": "true", "email": "jane.doe@example.com", "name": "Jane Doe",
 				},
 				CodeParameter:  "{####}",
-				ClientMetadata: Attributes{"locale": "de-DE"},
+				ClientMetadata: triggers.Attributes{"locale": "de-DE"},
 			},
 		},
 		{
@@ -59,8 +62,8 @@ func TestCustomMessageRequest(t *testing.T) {
 			// message; they read as their JSON text.
 			file: "custommessage-authentication.json (booleans)",
 			data: mutate(t, "custommessage-authentication.json", `"phone_number_verified": "true"`, `"phone_number_verified": true, "mfa_enabled": false`),
-			want: CustomMessageRequest{
-				UserAttributes: Attributes{
+			want: triggers.CustomMessageRequest{
+				UserAttributes: triggers.Attributes{
 					"sub": "7c4e9a12-3b5d-4f6e-8a1b-2c3d4e5f6a7b", "cognito:user_status": "CONFIRMED",
 					"email_verified": "true", "email": "jane.doe@example.com", "name": "Jane Doe",
 					"phone_number": "+15555550123", "phone_number_verified": "true", "mfa_enabled": "false",
@@ -73,12 +76,9 @@ func TestCustomMessageRequest(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			data := tt.data
 			if data == nil {
-				data = readFixture(t, tt.file)
+				data = testevent.Raw(t, tt.file)
 			}
-			ev, err := DecodeCustomMessage(data)
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
+			ev := decode[triggers.CustomMessage](t, data)
 			if diff := cmp.Diff(tt.want, ev.Request); diff != "" {
 				t.Errorf("request (-want +got):\n%s", diff)
 			}
@@ -88,14 +88,8 @@ func TestCustomMessageRequest(t *testing.T) {
 
 // TestLinkParameterSurvives guards the field aws-lambda-go drops.
 func TestLinkParameterSurvives(t *testing.T) {
-	ev, err := DecodeCustomMessage(readFixture(t, "custommessage-signup.json"))
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	again, err := DecodeCustomMessage(mustMarshal(t, ev))
-	if err != nil {
-		t.Fatalf("decode re-encoded: %v", err)
-	}
+	ev := decode[triggers.CustomMessage](t, testevent.Raw(t, msg))
+	again := decode[triggers.CustomMessage](t, encode(t, ev))
 	if got, want := again.Request.LinkParameter, "{##Click Here##}"; got != want {
 		t.Errorf("linkParameter after a round trip = %q, want %q", got, want)
 	}

@@ -38,7 +38,7 @@ type MigrateUserRequest struct {
 	Password Password `json:"password,omitzero"`
 	// ValidationData is InitiateAuth's ClientMetadata. Cognito sends null
 	// when there is none, which is kept on the way back.
-	ValidationData Attributes `json:"validationData"`
+	ValidationData Attributes     `json:"validationData"`
 	ClientMetadata Attributes     `json:"clientMetadata,omitzero"`
 	Unknown        jsontext.Value `json:",embed"`
 }

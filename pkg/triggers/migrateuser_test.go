@@ -1,4 +1,4 @@
-package triggers
+package triggers_test
 
 import (
 	"bytes"
@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 const fixturePassword = "correct horse battery staple"
@@ -21,24 +24,24 @@ func TestMigrateUserResponseEncoding(t *testing.T) {
 	yes := true
 	tests := []struct {
 		name string
-		resp MigrateUserResponse
+		resp triggers.MigrateUserResponse
 		want string
 	}{
 		// Nothing set: finalUserStatus and messageAction are absent, never
 		// "", so Cognito applies its documented defaults.
-		{"untouched", MigrateUserResponse{}, `{"userAttributes":null}`},
-		{"confirmed", MigrateUserResponse{
-			UserAttributes:         Attributes{"email": "maria.rivera@example.com", "email_verified": "true"},
-			FinalUserStatus:        StatusConfirmed,
-			MessageAction:          MessageSuppress,
-			DesiredDeliveryMediums: []string{DeliveryEmail},
+		{"untouched", triggers.MigrateUserResponse{}, `{"userAttributes":null}`},
+		{"confirmed", triggers.MigrateUserResponse{
+			UserAttributes:         triggers.Attributes{"email": "maria.rivera@example.com", "email_verified": "true"},
+			FinalUserStatus:        triggers.StatusConfirmed,
+			MessageAction:          triggers.MessageSuppress,
+			DesiredDeliveryMediums: []string{triggers.DeliveryEmail},
 			EnableSMSMFA:           &yes,
 		}, `{"userAttributes":{"email":"maria.rivera@example.com","email_verified":"true"},"finalUserStatus":"CONFIRMED","messageAction":"SUPPRESS","desiredDeliveryMediums":["EMAIL"],"enableSMSMFA":true}`},
-		{"force alias", MigrateUserResponse{ForceAliasCreation: true}, `{"userAttributes":null,"forceAliasCreation":true}`},
+		{"force alias", triggers.MigrateUserResponse{ForceAliasCreation: true}, `{"userAttributes":null,"forceAliasCreation":true}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, string(mustMarshal(t, tt.resp))); diff != "" {
+			if diff := cmp.Diff(tt.want, encodePart(t, tt.resp)); diff != "" {
 				t.Errorf("encoding (-want +got):\n%s", diff)
 			}
 		})
@@ -48,17 +51,14 @@ func TestMigrateUserResponseEncoding(t *testing.T) {
 func TestMigrateUserRequest(t *testing.T) {
 	tests := []struct {
 		file string
-		want MigrateUserRequest
+		want triggers.MigrateUserRequest
 	}{
-		{"migrateuser-authentication.json", MigrateUserRequest{Password: fixturePassword, ValidationData: Attributes{"app_version": "4.2.0"}}},
-		{"migrateuser-forgot-password.json", MigrateUserRequest{ClientMetadata: Attributes{"locale": "es-MX"}}},
+		{"migrateuser-authentication.json", triggers.MigrateUserRequest{Password: fixturePassword, ValidationData: triggers.Attributes{"app_version": "4.2.0"}}},
+		{"migrateuser-forgot-password.json", triggers.MigrateUserRequest{ClientMetadata: triggers.Attributes{"locale": "es-MX"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			ev, err := DecodeMigrateUser(readFixture(t, tt.file))
-			if err != nil {
-				t.Fatalf("decode: %v", err)
-			}
+			ev := decode[triggers.MigrateUser](t, testevent.Raw(t, tt.file))
 			if diff := cmp.Diff(tt.want, ev.Request); diff != "" {
 				t.Errorf("request (-want +got):\n%s", diff)
 			}
@@ -71,20 +71,17 @@ func TestMigrateUserRequest(t *testing.T) {
 func TestEnableSMSMFASurvives(t *testing.T) {
 	data := mutate(t, "migrateuser-authentication.json", `"userAttributes": null`,
 		`"userAttributes": {"email": "maria.rivera@example.com", "phone_number": "+15555550100"}, "finalUserStatus": "CONFIRMED", "enableSMSMFA": true`)
-	ev, err := DecodeMigrateUser(data)
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
+	ev := decode[triggers.MigrateUser](t, data)
 	if ev.Response.EnableSMSMFA == nil || !*ev.Response.EnableSMSMFA {
 		t.Fatalf("EnableSMSMFA = %v, want true", ev.Response.EnableSMSMFA)
 	}
-	if diff := cmp.Diff(semantic(t, data), semantic(t, mustMarshal(t, ev))); diff != "" {
+	if diff := cmp.Diff(semantic(t, data), semantic(t, encode(t, ev))); diff != "" {
 		t.Errorf("round trip (-in +out):\n%s", diff)
 	}
 	no := false
 	ev.Response.EnableSMSMFA = &no
-	if !strings.Contains(string(mustMarshal(t, ev.Response)), `"enableSMSMFA":false`) {
-		t.Errorf("an explicit false was dropped: %s", mustMarshal(t, ev.Response))
+	if !strings.Contains(encodePart(t, ev.Response), `"enableSMSMFA":false`) {
+		t.Errorf("an explicit false was dropped: %s", encodePart(t, ev.Response))
 	}
 }
 
@@ -105,12 +102,9 @@ func leaks(s string) bool {
 	return false
 }
 
-func migrateFixture(t *testing.T) MigrateUser {
+func migrateFixture(t *testing.T) *triggers.MigrateUser {
 	t.Helper()
-	ev, err := DecodeMigrateUser(readFixture(t, "migrateuser-authentication.json"))
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
+	ev := decode[triggers.MigrateUser](t, testevent.Raw(t, mig))
 	if string(ev.Request.Password) != fixturePassword {
 		t.Fatalf("fixture password = %q, want the test password", string(ev.Request.Password))
 	}
@@ -120,7 +114,7 @@ func migrateFixture(t *testing.T) MigrateUser {
 func TestPasswordRedactedInFmt(t *testing.T) {
 	ev := migrateFixture(t)
 	values := map[string]any{
-		"event": ev, "*event": &ev, "request": ev.Request, "*request": &ev.Request, "password": ev.Request.Password,
+		"event": *ev, "*event": ev, "request": ev.Request, "*request": &ev.Request, "password": ev.Request.Password,
 		"wrapped error": fmt.Errorf("migrate %v: %w", ev.Request, errors.New("legacy store down")),
 	}
 	for name, v := range values {
@@ -137,8 +131,8 @@ func TestPasswordRedactedInFmt(t *testing.T) {
 		t.Errorf("GoString = %s", got)
 	}
 	// Cognito needs the event back: JSON must carry the real value.
-	if !strings.Contains(string(mustMarshal(t, ev)), `"password":"`+fixturePassword+`"`) {
-		t.Errorf("JSON lost the password: %s", mustMarshal(t, ev))
+	if !strings.Contains(string(encode(t, ev)), `"password":"`+fixturePassword+`"`) {
+		t.Errorf("JSON lost the password: %s", encode(t, ev))
 	}
 }
 
@@ -151,13 +145,13 @@ func TestPasswordRedactedInSlog(t *testing.T) {
 	for hname, newHandler := range handlers {
 		var buf bytes.Buffer
 		log := slog.New(newHandler(&buf))
-		log.Info("event", "event", ev)
-		log.Info("event pointer", "event", &ev)
+		log.Info("event", "event", *ev)
+		log.Info("event pointer", "event", ev)
 		log.Info("request", "request", ev.Request)
 		log.Info("request pointer", slog.Any("request", &ev.Request))
 		log.Info("password", "password", ev.Request.Password)
-		log.Info("group", slog.Group("g", "event", ev, "request", ev.Request))
-		log.With("event", ev).Info("with")
+		log.Info("group", slog.Group("g", "event", *ev, "request", ev.Request))
+		log.With("event", *ev).Info("with")
 		out := buf.String()
 		if leaks(out) {
 			t.Errorf("%s handler shows the password:\n%s", hname, out)
@@ -173,7 +167,7 @@ func TestPasswordRedactedInSlog(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("event", "event", ev)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("event", "event", *ev)
 	var rec struct {
 		Event map[string]string `json:"event"`
 	}
@@ -188,7 +182,7 @@ func TestPasswordRedactedInSlog(t *testing.T) {
 
 func TestPasswordRedactedInRecoveredPanic(t *testing.T) {
 	ev := migrateFixture(t)
-	for name, v := range map[string]any{"event": ev, "request": ev.Request, "password": ev.Request.Password} {
+	for name, v := range map[string]any{"event": *ev, "*event": ev, "request": ev.Request, "password": ev.Request.Password} {
 		got := func() (s string) {
 			defer func() { s = fmt.Sprint(recover()) }()
 			panic(v)
@@ -206,9 +200,9 @@ func TestPasswordRedactedInCrash(t *testing.T) {
 		ev := migrateFixture(t)
 		switch what {
 		case "event":
-			panic(ev)
+			panic(*ev)
 		case "*event":
-			panic(&ev)
+			panic(ev)
 		case "request":
 			panic(ev.Request)
 		case "password":

@@ -106,7 +106,7 @@ func (*PreTokenV1) Trigger() Trigger { return TriggerPreTokenGeneration }
 // PreTokenV1Request describes the user the tokens are for.
 type PreTokenV1Request struct {
 	UserAttributes     Attributes         `json:"userAttributes,omitzero"`
-	GroupConfiguration GroupConfiguration `json:"groupConfiguration"`
+	GroupConfiguration GroupConfiguration `json:"groupConfiguration,omitzero"`
 	ClientMetadata     Attributes         `json:"clientMetadata,omitzero"`
 	Unknown            jsontext.Value     `json:",embed"`
 }

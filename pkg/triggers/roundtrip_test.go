@@ -1,49 +1,47 @@
-package triggers
+package triggers_test
 
 import (
-	"encoding/json"
-	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-triggers/suite/internal/testevent"
+	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
 // TestRoundTrip decodes every fixture with the decoder its function would
 // use, encodes it again and compares the two as JSON values. A field the
 // types drop, rename, or turn from null into "" or absent shows up as a
 // difference: this is what holds the types to "give Cognito back what it
-// sent".
+// sent". The comparison is semantic (member order and whitespace do not
+// count), because the answer is re-encoded, not spliced into the input.
 func TestRoundTrip(t *testing.T) {
 	files := fixtureFiles(t)
 	if len(files) != 19 {
-		t.Fatalf("found %d fixtures in %s, want 19 (one per trigger source)", len(files), fixtureDir)
+		t.Fatalf("found %d fixtures in %s, want 19 (one per trigger source)", len(files), testevent.Dir())
 	}
-	covered := make(map[Source]string)
-	for _, path := range files {
-		name := filepath.Base(path)
+	covered := make(map[triggers.Source]string)
+	for _, name := range files {
 		t.Run(name, func(t *testing.T) {
-			data := readFixture(t, name)
-			var h Header
-			if err := json.Unmarshal(data, &h); err != nil {
-				t.Fatalf("read header: %v", err)
+			data := testevent.Raw(t, name)
+			src := headerOf(t, data).TriggerSource
+			if prev, dup := covered[src]; dup {
+				t.Fatalf("source %s also in %s", src, prev)
 			}
-			if prev, dup := covered[h.TriggerSource]; dup {
-				t.Fatalf("source %s also in %s", h.TriggerSource, prev)
-			}
-			covered[h.TriggerSource] = name
-			d := decoderFor(t, h.TriggerSource, h.Version)
-			ev, err := d.decode(data)
+			covered[src] = name
+			c := codecFor(t, src.Trigger())
+			ev, err := c.decode(data)
 			if err != nil {
-				t.Fatalf("%s: %v", d.name, err)
+				t.Fatalf("%s: %v", c.name, err)
 			}
-			got := mustMarshal(t, ev)
-			if diff := cmp.Diff(semantic(t, data), semantic(t, got)); diff != "" {
-				t.Errorf("round trip through %s changed the event (-fixture +encoded):\n%s", d.name, diff)
+			if diff := semanticDiff(t, data, encode(t, ev)); diff != "" {
+				t.Errorf("round trip through %s changed the event (-fixture +encoded):\n%s", c.name, diff)
 			}
 		})
 	}
-	var missing []Source
+	var missing []triggers.Source
 	for _, s := range allSources() {
 		if _, ok := covered[s]; !ok {
 			missing = append(missing, s)
@@ -58,22 +56,23 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFixtureConventions keeps the fixtures to the values the brief and
-// the later handler tests rely on.
+// TestFixtureConventions keeps the fixtures to the values the handler
+// tests rely on.
 func TestFixtureConventions(t *testing.T) {
-	for _, path := range fixtureFiles(t) {
-		name := filepath.Base(path)
-		var h Header
-		if err := json.Unmarshal(readFixture(t, name), &h); err != nil {
+	for _, name := range fixtureFiles(t) {
+		data := testevent.Raw(t, name)
+		ev, err := codecFor(t, headerOf(t, data).TriggerSource.Trigger()).decode(data)
+		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		h := ev.EventHeader()
 		wantVersion, wantClient, wantUser := "1", "1example23456789", true
 		switch {
-		case h.TriggerSource == SourceTokenClientCredentials:
+		case h.TriggerSource == triggers.SourceTokenClientCredentials:
 			wantVersion, wantClient, wantUser = "3", "7m2mclient0example1", false
-		case filepath.Base(path)[:11] == "pretoken-v2":
+		case strings.HasPrefix(name, "pretoken-v2"):
 			wantVersion = "2"
-		case filepath.Base(path)[:11] == "pretoken-v3":
+		case strings.HasPrefix(name, "pretoken-v3"):
 			wantVersion = "3"
 		}
 		got := []any{h.Version, h.Region, h.UserPoolID, h.CallerContext.ClientID, h.CallerContext.AWSSDKVersion, h.UserName != ""}
@@ -81,5 +80,49 @@ func TestFixtureConventions(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s header (-want +got):\n%s", name, diff)
 		}
+	}
+}
+
+// TestEncodeAfterEdit: the answer is the event as received with only the
+// response as the decision left it, for every trigger.
+func TestEncodeAfterEdit(t *testing.T) {
+	msgText := "Your code is {####}"
+	tests := []struct {
+		file     string
+		edit     func(triggers.Event)
+		response any
+	}{
+		{signup, func(e triggers.Event) { e.(*triggers.PreSignUp).Response.AutoConfirmUser = true },
+			map[string]any{"autoConfirmUser": true, "autoVerifyEmail": false, "autoVerifyPhone": false}},
+		{v2, func(e triggers.Event) {
+			e.(*triggers.PreToken).V2.Response.Overrides().AccessToken().ClaimsToAddOrOverride.Set("tenant_id", "acme")
+		}, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{"accessTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"tenant_id": "acme"}}}}},
+		{v1, func(e triggers.Event) {
+			e.(*triggers.PreToken).V1.Response.Overrides().ClaimsToSuppress = []string{"email"}
+		},
+			map[string]any{"claimsOverrideDetails": map[string]any{"claimsToSuppress": []any{"email"}}}},
+		{post, func(triggers.Event) {}, map[string]any{}},
+		{mig, func(e triggers.Event) {
+			r := &e.(*triggers.MigrateUser).Response
+			r.UserAttributes.Set("email", "maria.rivera@example.com")
+			r.FinalUserStatus = triggers.StatusConfirmed
+		}, map[string]any{"userAttributes": map[string]any{"email": "maria.rivera@example.com"}, "finalUserStatus": "CONFIRMED"}},
+		{msg, func(e triggers.Event) { e.(*triggers.CustomMessage).Response.SMSMessage = &msgText },
+			map[string]any{"smsMessage": msgText, "emailMessage": nil, "emailSubject": nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data := testevent.Raw(t, tt.file)
+			ev, err := codecFor(t, headerOf(t, data).TriggerSource.Trigger()).decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(ev)
+			want := semantic(t, data).(map[string]any)
+			want["response"] = semantic(t, mustJSON(t, tt.response))
+			if diff := cmp.Diff(want, semantic(t, encode(t, ev))); diff != "" {
+				t.Errorf("encoded event (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

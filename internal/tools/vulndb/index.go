@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
+
+	"golang.org/x/mod/semver"
 )
 
 // entry is the part of an OSV entry (https://ossf.github.io/osv-schema/)
@@ -155,13 +158,13 @@ func (db *database) vulns() []vulnMeta {
 // nothing at or above it, and the union of ranges nothing at or above the
 // greatest of those fixes.
 func latestFix(ranges []osvRange) string {
-	latest := ""
+	latest, latestV := "", ""
 	for _, r := range ranges {
 		if r.Type != "SEMVER" || len(r.Events) == 0 {
 			return ""
 		}
 		var (
-			last      semver
+			last      string // as semver.Compare reads it
 			lastFixed bool
 			lastRaw   string
 		)
@@ -174,17 +177,19 @@ func latestFix(ranges []osvRange) string {
 				if !ok || (kind != "introduced" && kind != "fixed") {
 					return ""
 				}
-				v, ok := parseSemver(s)
-				if kind == "introduced" && s == "0" {
-					v, ok = semver{zero: true}, true
-				}
-				if !ok {
-					return ""
+				// OSV's introduced "0" is below every version, even the
+				// 0.0.0 pre-releases of Go pseudo-versions; semver.Compare
+				// ranks "" (not a version) below every version.
+				v := ""
+				if kind != "introduced" || s != "0" {
+					if v, ok = osvVersion(s); !ok {
+						return ""
+					}
 				}
 				// On a tie an introduction counts as later: the safe side.
 				c := 1
 				if i > 0 {
-					c = v.compare(last)
+					c = semver.Compare(v, last)
 				}
 				if c > 0 || (c == 0 && kind == "introduced") {
 					last, lastFixed, lastRaw = v, kind == "fixed", s
@@ -194,14 +199,27 @@ func latestFix(ranges []osvRange) string {
 		if !lastFixed {
 			return ""
 		}
-		if latest == "" {
-			latest = lastRaw
-			continue
-		}
-		cur, _ := parseSemver(latest)
-		if last.compare(cur) > 0 {
-			latest = lastRaw
+		if latest == "" || semver.Compare(last, latestV) > 0 {
+			latest, latestV = lastRaw, last
 		}
 	}
 	return latest
+}
+
+// osvVersion turns an OSV SEMVER version (SemVer 2.0.0 without the "v")
+// into the form golang.org/x/mod/semver reads, or reports false when it is
+// not a complete SemVer version. semver also takes the shorthands "v1" and
+// "v1.2" (for v1.0.0, v1.2.0); OSV never writes them, and a fix that is not
+// read exactly must not be indexed, so they are refused. Build metadata
+// ("+incompatible") is kept and, as SemVer says, ignored for ordering.
+func osvVersion(s string) (string, bool) {
+	v := "v" + s
+	if !semver.IsValid(v) {
+		return "", false
+	}
+	core, _, _ := strings.Cut(v, "+")
+	if semver.Canonical(v) != core {
+		return "", false
+	}
+	return v, true
 }

@@ -22,6 +22,37 @@
 //
 // With -src DIR the entries are read from DIR instead (no download); that is
 // for tests and for building from an OSV directory already at hand.
+//
+// Why not golang.org/x/vulndb's own indexer: the module has one,
+// cmd/indexdb (its internal/database package is not importable, the
+// command can be run with `go run golang.org/x/vulndb/cmd/indexdb@<version>
+// -vulns <dir>/data/osv -out <db>`). Built from the same pinned version, its
+// database is not the same as this one, and the differences are ones we
+// want to avoid:
+//
+//   - index/db.json says "modified": "0001-01-01T00:00:00Z" (the newest
+//     entry's time, and every shipped entry's time is zero), so `govulncheck
+//     -show version` reports the DB as updated in year 1; here it is the
+//     data's snapshot date.
+//   - index/modules.json lists an ID once per affected block: 21 modules,
+//     stdlib among them, carry the same ID two to six times, each with its
+//     block's own "fixed". govulncheck v1.9.0 then reports those findings
+//     twice: on this repository with Go 1.26.8 the same 12 vulnerabilities,
+//     but 710 findings in -format json against 396, and every example call
+//     trace of five stdlib vulnerabilities printed twice. Here an ID appears
+//     once per module, with a fix that covers all its blocks.
+//   - Its "fixed" per block keeps the greatest fix of a range even when a
+//     second range of the same block stays open; latestFix refuses then.
+//   - Entries are re-marshalled (the same JSON values, not the bytes as
+//     shipped) and each file is written twice, plain and .json.gz.
+//   - Running it builds x/vulndb's dependency graph: 64 modules and 453
+//     packages (go-git, Cloud Error Reporting, OpenTelemetry, ...) that
+//     `make lint` would download and trust; about 70 s on a cold module
+//     cache, against this tool's standard library and golang.org/x/mod.
+//
+// The verdicts agree (same vulnerabilities, same exit status), and the
+// entries indexed are the same 4789 in 1457 modules: only the shape above
+// differs, and that shape is the reason to keep these two files.
 package main
 
 import (

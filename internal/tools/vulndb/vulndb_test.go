@@ -9,9 +9,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/mod/semver"
 )
 
-func TestSemverCompare(t *testing.T) {
+// TestVersionOrder: OSV versions are compared in SemVer 2.0.0 precedence,
+// Go pseudo-versions and build metadata included, and anything that is not
+// a complete SemVer version is refused (so its range yields no fix).
+func TestVersionOrder(t *testing.T) {
 	// Each version is lower than the next (the SemVer 2.0.0 spec's example
 	// plus Go pseudo-versions and build metadata).
 	ordered := []string{
@@ -33,26 +37,29 @@ func TestSemverCompare(t *testing.T) {
 		"10.0.0",
 	}
 	for i, a := range ordered {
-		va, ok := parseSemver(a)
+		va, ok := osvVersion(a)
 		if !ok {
-			t.Fatalf("parseSemver(%q) failed", a)
+			t.Fatalf("osvVersion(%q) refused it", a)
 		}
 		for j, b := range ordered {
-			vb, _ := parseSemver(b)
+			vb, ok := osvVersion(b)
+			if !ok {
+				t.Fatalf("osvVersion(%q) refused it", b)
+			}
 			want := 0
 			if i < j {
 				want = -1
 			} else if i > j {
 				want = 1
 			}
-			if got := va.compare(vb); got != want {
-				t.Errorf("compare(%s, %s) = %d, want %d", a, b, got, want)
+			if got := semver.Compare(va, vb); got != want {
+				t.Errorf("Compare(%s, %s) = %d, want %d", a, b, got, want)
 			}
 		}
 	}
-	for _, bad := range []string{"", "0", "1.2", "v1.2.3", "1.2.3.4", "01.2.3", "1.2.3-", "1.2.3-01", "1.2.3-a..b", "1.2.3+", "1.2.x"} {
-		if _, ok := parseSemver(bad); ok {
-			t.Errorf("parseSemver(%q) accepted", bad)
+	for _, bad := range []string{"", "0", "1", "1.2", "v1.2.3", "1.2.3.4", "01.2.3", "1.2.3-", "1.2.3-01", "1.2.3-a..b", "1.2.3+", "1.2.x"} {
+		if v, ok := osvVersion(bad); ok {
+			t.Errorf("osvVersion(%q) accepted it as %q", bad, v)
 		}
 	}
 }
@@ -88,6 +95,8 @@ func TestLatestFix(t *testing.T) {
 		{"not semver", []osvRange{{Type: "GIT", Events: rng(in("0"), fx("abc")).Events}}, ""},
 		{"last_affected", []osvRange{rng(in("0"), [2]string{"last_affected", "1.0.0"})}, ""},
 		{"invalid version", []osvRange{rng(in("0"), fx("1.0"))}, ""},
+		{"incompatible fix", []osvRange{rng(in("0"), fx("2.0.1+incompatible"))}, "2.0.1+incompatible"},
+		{"fix at 0", []osvRange{rng(in("0"), fx("0"))}, ""},
 	} {
 		if got := latestFix(tc.ranges); got != tc.want {
 			t.Errorf("%s: latestFix = %q, want %q", tc.name, got, tc.want)
@@ -176,7 +185,10 @@ func TestBuild(t *testing.T) {
 	if diff := cmp.Diff(wantMods, mods); diff != "" {
 		t.Errorf("index/modules.json (-want +got):\n%s", diff)
 	}
-	b, _ := os.ReadFile(filepath.Join(out, "index", "modules.json"))
+	b, err := os.ReadFile(filepath.Join(out, "index", "modules.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(string(b), `"fixed":""`) {
 		t.Errorf("index/modules.json writes an empty fixed; it must be omitted: %s", b)
 	}
@@ -197,11 +209,17 @@ func TestBuild(t *testing.T) {
 	if string(got) != e1 {
 		t.Errorf("ID/GO-2020-0015.json is not the entry as shipped:\n%s", got)
 	}
-	ids, _ := os.ReadDir(filepath.Join(out, "ID"))
+	ids, err := os.ReadDir(filepath.Join(out, "ID"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ids) != 2 {
 		t.Errorf("ID/ has %d files, want 2", len(ids))
 	}
-	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".vulndb.new-*"))
+	left, err := filepath.Glob(filepath.Join(filepath.Dir(out), ".vulndb.new-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(left) != 0 {
 		t.Errorf("temporary directories left behind: %v", left)
 	}

@@ -7,15 +7,16 @@
 package pretokentest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
-// reserved is contracts §3.6: claims a pre token trigger may not add,
-// override or suppress; any "cognito:" claim is reserved too.
+// reserved are the claims a pre token trigger may not add, override or
+// suppress (Cognito ignores the change or fails the token); any
+// "cognito:" claim is reserved too.
 var reserved = []string{
 	"acr", "amr", "at_hash", "aud", "auth_time", "azp", "client_id", "cognito:username",
 	"device_key", "event_id", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce",
@@ -92,14 +93,22 @@ func LintClaims(out []byte) []string {
 }
 
 // GroupsCopied checks that the answer's group override is the request's
-// groupConfiguration byte for byte, or absent when the request has none
-// (or null) and always for client credentials: Cognito replaces the groups
-// with the override and drops them for an empty or null one.
+// groupConfiguration, or absent. Cognito replaces the user's groups with
+// the override and drops them for an empty or null one, so an override
+// that differs from the request in any group, role or preferred role, or
+// one missing where the request names any, loses or grants groups.
+//
+// The two are compared as JSON values: the answer is the event
+// re-encoded, so its spacing may differ, and a member that is null in one
+// and absent in the other is the same to Cognito. A request with no
+// groupConfiguration, a null one, or one whose members are all null
+// carries no groups and must get no override; neither must a client
+// credentials event, which has no user.
 func GroupsCopied(in, out []byte) error {
 	var req struct {
 		TriggerSource string `json:"triggerSource"`
 		Request       struct {
-			Groups json.RawMessage `json:"groupConfiguration"`
+			Groups any `json:"groupConfiguration"`
 		} `json:"request"`
 	}
 	if err := json.Unmarshal(in, &req); err != nil {
@@ -118,19 +127,56 @@ func GroupsCopied(in, out []byte) error {
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return err
 	}
-	var got json.RawMessage
+	var raw json.RawMessage
 	switch {
 	case resp.Response.V1 != nil:
-		got = resp.Response.V1.Groups
+		raw = resp.Response.V1.Groups
 	case resp.Response.V2 != nil:
-		got = resp.Response.V2.Groups
+		raw = resp.Response.V2.Groups
 	}
-	want := req.Request.Groups
-	if string(want) == "null" || req.TriggerSource == "TokenGeneration_ClientCredentials" {
+	want := WithoutNulls(req.Request.Groups)
+	if m, ok := want.(map[string]any); ok && len(m) == 0 || req.TriggerSource == "TokenGeneration_ClientCredentials" {
 		want = nil
 	}
-	if !bytes.Equal(got, want) {
-		return errors.New("groupOverrideDetails is not a byte-exact copy of groupConfiguration:\n got: " + string(got) + "\nwant: " + string(want))
+	if raw == nil {
+		if want != nil {
+			return fmt.Errorf("no groupOverrideDetails, but the request has groups: %v", want)
+		}
+		return nil
+	}
+	var got any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		return err
+	}
+	if want == nil {
+		return errors.New("groupOverrideDetails " + string(raw) + " where the request has no groups")
+	}
+	if got = WithoutNulls(got); !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("groupOverrideDetails is not a copy of groupConfiguration:\n got: %v\nwant: %v", got, want)
 	}
 	return nil
+}
+
+// WithoutNulls removes the object members whose value is null, at every
+// level: the typed encoder writes a member Cognito left out as null (and
+// omits some that Cognito sent as null), and to Cognito the two are the
+// same.
+func WithoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if e != nil {
+				out[k] = WithoutNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = WithoutNulls(e)
+		}
+		return out
+	}
+	return v
 }

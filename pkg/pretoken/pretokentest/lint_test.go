@@ -28,15 +28,39 @@ func TestLintClaims(t *testing.T) {
 	}
 }
 
+// TestGroupsCopied: the group check refuses every way of losing or
+// changing groups, and accepts a re-encoded copy.
 func TestGroupsCopied(t *testing.T) {
-	in := []byte(`{"triggerSource":"TokenGeneration_Authentication","request":{"groupConfiguration":{ "groupsToOverride":["a"] }}}`)
-	if err := GroupsCopied(in, []byte(`{"response":{"claimsOverrideDetails":{"groupOverrideDetails":{ "groupsToOverride":["a"] }}}}`)); err != nil {
-		t.Error(err)
-	}
-	if err := GroupsCopied(in, []byte(`{"response":{"claimsOverrideDetails":{"groupOverrideDetails":{"groupsToOverride":["a"]}}}}`)); err == nil {
-		t.Error("a re-encoded copy passed as byte-exact")
-	}
-	if err := GroupsCopied(in, []byte(`{"response":{"claimsOverrideDetails":{}}}`)); err == nil {
-		t.Error("a missing override passed")
+	const user = `{"triggerSource":"TokenGeneration_Authentication","request":{"groupConfiguration":`
+	const m2m = `{"triggerSource":"TokenGeneration_ClientCredentials","request":{"groupConfiguration":`
+	const groups = `{ "groupsToOverride":["a"], "iamRolesToOverride":[], "preferredRole":null }`
+	for _, tc := range []struct {
+		name, in, override string // override "" = none in the answer
+		ok                 bool
+	}{
+		{"exact copy", user + groups + `}}`, groups, true},
+		{"re-encoded copy", user + groups + `}}`, `{"groupsToOverride":["a"],"iamRolesToOverride":[],"preferredRole":null}`, true},
+		{"null member left out", user + groups + `}}`, `{"groupsToOverride":["a"],"iamRolesToOverride":[]}`, true},
+		{"override missing", user + groups + `}}`, "", false},
+		{"a group lost", user + groups + `}}`, `{"groupsToOverride":[],"iamRolesToOverride":[]}`, false},
+		{"a group added", user + groups + `}}`, `{"groupsToOverride":["a","admins"],"iamRolesToOverride":[]}`, false},
+		{"a role granted", user + groups + `}}`, `{"groupsToOverride":["a"],"iamRolesToOverride":[],"preferredRole":"arn:x"}`, false},
+		{"empty override", user + groups + `}}`, `{}`, false},
+		{"null override", user + groups + `}}`, `null`, false},
+		{"no groups, no override", user + `null}}`, "", true},
+		{"no groups, an override", user + `null}}`, `{"groupsToOverride":["a"]}`, false},
+		{"all-null groups, no override", user + `{"groupsToOverride":null,"preferredRole":null}}}`, "", true},
+		{"client credentials never", m2m + groups + `}}`, groups, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := `{"response":{"claimsOverrideDetails":{}}}`
+			if tc.override != "" {
+				out = `{"response":{"claimsOverrideDetails":{"groupOverrideDetails":` + tc.override + `}}}`
+			}
+			err := GroupsCopied([]byte(tc.in), []byte(out))
+			if (err == nil) != tc.ok {
+				t.Errorf("GroupsCopied = %v, want ok %v", err, tc.ok)
+			}
+		})
 	}
 }
