@@ -427,14 +427,9 @@ func TestBinaryDependenciesDown(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	const budget = 1000 * time.Millisecond
-	want := map[string]map[harness.Fault]decision.Reason{
-		"http": {harness.FaultStall: decision.ReasonSecretTimeout, harness.FaultRefuse: decision.ReasonSecretError,
-			harness.FaultThrottle: decision.ReasonSecretThrottled, harness.Fault5xx: decision.ReasonSecretError,
-			harness.FaultMalformed: decision.ReasonSecretError, harness.FaultMissingTable: decision.ReasonSecretMissing},
-		"table": {harness.FaultStall: decision.ReasonLegacyTimeout, harness.FaultRefuse: decision.ReasonLegacyError,
-			harness.FaultThrottle: decision.ReasonLegacyThrottled, harness.Fault5xx: decision.ReasonLegacyError,
-			harness.FaultMalformed: decision.ReasonLegacyError, harness.FaultMissingTable: decision.ReasonLegacyMissing},
-	}
+	// With the http source the AWS call is the secret's; with the table
+	// source it is the legacy users table's, which is the legacy store.
+	dependency := map[string]decision.Dependency{"http": decision.Secret, "table": decision.Legacy}
 	for _, f := range harness.Faults {
 		for _, source := range []string{"http", "table"} {
 			t.Run(source+"/"+string(f), func(t *testing.T) {
@@ -448,7 +443,7 @@ func TestBinaryDependenciesDown(t *testing.T) {
 					"LEGACY_SOURCE": source, "LEGACY_SECRET_ID": "legacy/api", "LEGACY_AUTH_URL": srv.URL, "LEGACY_USERS_TABLE": usersTable}
 				fn := startFunction(t, env)
 				callsBefore := srv.Calls(legacyserver.PathVerify)
-				check(t, fn, []call{{string(f), auth(t, "maria@example.com", passwordCanary), userSafeErr, "", want[source][f]}})
+				check(t, fn, []call{{string(f), auth(t, "maria@example.com", passwordCanary), userSafeErr, "", dependency[source].Reason(f.Failure())}})
 				line := lastDecision(t, fn)
 				if d := durationMs(t, line); d > budget {
 					t.Errorf("answered after %v, budget %v", d, budget)

@@ -127,20 +127,9 @@ func TestBinaryAgainstLocalDynamoDB(t *testing.T) {
 func TestBinaryRefusesWithinBudgetWhenTheTableFails(t *testing.T) {
 	ctx := context.Background()
 	const budgetMS = 1000
-	reasons := map[harness.Fault]decision.Reason{
-		harness.FaultStall:        decision.ReasonTableTimeout,
-		harness.FaultRefuse:       decision.ReasonTableError,
-		harness.FaultThrottle:     decision.ReasonTableThrottled,
-		harness.Fault5xx:          decision.ReasonTableError,
-		harness.FaultMalformed:    decision.ReasonTableError,
-		harness.FaultMissingTable: decision.ReasonTableMissing,
-	}
 	for _, f := range harness.Faults {
 		t.Run(string(f), func(t *testing.T) {
-			want, ok := reasons[f]
-			if !ok {
-				t.Fatalf("no expected reason for fault %s", f)
-			}
+			want := decision.Table.Reason(f.Failure())
 			endpoint, stop, err := harness.StartFault(ctx, f)
 			if err != nil {
 				t.Fatal(err)

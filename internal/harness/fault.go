@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"github.com/cognito-triggers/suite/pkg/decision"
+
 	"context"
 	"fmt"
 	"io"
@@ -54,6 +56,26 @@ const (
 
 // Faults lists every Fault, for table-driven tests.
 var Faults = []Fault{FaultStall, FaultRefuse, FaultThrottle, Fault5xx, FaultMalformed, FaultMissingTable}
+
+// Failure is the kind of failure a call of the suite's AWS SDK clients
+// ends in against this fault, as decision.Classify must read it, so that
+// dep.Reason(f.Failure()) is the reason a function must log. A refused
+// connection is a transport failure, not an AWS refusal (401/403,
+// AccessDenied, which no fault produces), and a truncated answer fails the
+// call's deserialization: both are Other. (A plain HTTP caller that
+// checks its own protocol, such as the legacy endpoint's client, reads a
+// truncated answer as malformed instead.)
+func (f Fault) Failure() decision.Failure {
+	switch f {
+	case FaultStall:
+		return decision.Timeout
+	case FaultThrottle:
+		return decision.Throttled
+	case FaultMissingTable:
+		return decision.Missing
+	}
+	return decision.Other
+}
 
 // StartFault starts a server on 127.0.0.1 that fails every request as f
 // describes, and returns its endpoint (http://127.0.0.1:PORT) and a stop

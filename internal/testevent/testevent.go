@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cognito-triggers/suite/pkg/triggers"
 )
 
@@ -125,4 +127,28 @@ func set(m map[string]any, name string, value any) {
 	default:
 		m[name] = value
 	}
+}
+
+// HeaderDiff compares the header the typed decoder read (h) with the one
+// encoding/json reads from data, the parser a backend or tool would use,
+// and returns their difference ("" when they agree, -encoding/json
+// +typed). An error means encoding/json refuses data.
+func HeaderDiff(data []byte, h *triggers.Header) (string, error) {
+	var ref struct {
+		Version       string `json:"version"`
+		TriggerSource string `json:"triggerSource"`
+		Region        string `json:"region"`
+		UserPoolID    string `json:"userPoolId"`
+		UserName      string `json:"userName"`
+		CallerContext struct {
+			AWSSDKVersion string `json:"awsSdkVersion"`
+			ClientID      string `json:"clientId"`
+		} `json:"callerContext"`
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		return "", err
+	}
+	got := []string{h.Version, string(h.TriggerSource), h.Region, h.UserPoolID, h.UserName, h.CallerContext.AWSSDKVersion, h.CallerContext.ClientID}
+	want := []string{ref.Version, ref.TriggerSource, ref.Region, ref.UserPoolID, ref.UserName, ref.CallerContext.AWSSDKVersion, ref.CallerContext.ClientID}
+	return cmp.Diff(want, got), nil
 }

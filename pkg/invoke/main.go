@@ -40,18 +40,18 @@ func Main[E any, P Event[E]](function string, build Build[E]) {
 	lambda.Start(New[E, P](opts, decide))
 }
 
-// warm decodes and encodes a minimal event of each of E's sources once
-// (both shapes for pre token generation), so that the JSON codec builds
-// its per-type decoders and encoders during init instead of during the
-// first sign-in.
+// warm decodes and encodes a minimal event of E once per shape (pre token
+// generation has two, chosen by the version), so that the JSON codec
+// builds its per-type decoders and encoders during init instead of during
+// the first sign-in. The codec is per type, not per source: one source
+// serves.
 func warm[E any, P Event[E]]() {
-	for _, src := range triggers.Sources(P(new(E)).Trigger()) {
-		for _, version := range []string{"1", "3"} {
-			ev, err := triggers.Decode[E, P]([]byte(`{"version":"` + version + `","triggerSource":"` + string(src) +
-				`","userPoolId":"warm","callerContext":{},"request":{},"response":{}}`))
-			if err == nil {
-				_, _ = triggers.Encode(P(ev))
-			}
+	src := triggers.Sources(P(new(E)).Trigger())[0]
+	for _, version := range []string{"1", "3"} {
+		ev, err := triggers.Decode[E, P]([]byte(`{"version":"` + version + `","triggerSource":"` + string(src) +
+			`","userPoolId":"warm","callerContext":{},"request":{},"response":{}}`))
+		if err == nil {
+			_, _ = triggers.Encode(P(ev))
 		}
 	}
 }

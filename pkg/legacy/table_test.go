@@ -403,14 +403,6 @@ func TestMarkMigratedAgainstMoto(t *testing.T) {
 // is the legacy_* reason the shared classifier gives it.
 func TestTableFailures(t *testing.T) {
 	ctx := context.Background()
-	want := map[harness.Fault]decision.Reason{
-		harness.FaultStall:        decision.ReasonLegacyTimeout,
-		harness.FaultRefuse:       decision.ReasonLegacyError,
-		harness.FaultThrottle:     decision.ReasonLegacyThrottled,
-		harness.Fault5xx:          decision.ReasonLegacyError,
-		harness.FaultMalformed:    decision.ReasonLegacyError,
-		harness.FaultMissingTable: decision.ReasonLegacyMissing,
-	}
 	for _, f := range harness.Faults {
 		t.Run(string(f), func(t *testing.T) {
 			endpoint, stop, err := harness.StartFault(ctx, f)
@@ -428,8 +420,8 @@ func TestTableFailures(t *testing.T) {
 			store := legacy.NewTable(client, legacy.TableOptions{Name: usersTable, Timeout: 500 * time.Millisecond}, newVerifier(t), nil)
 			_, err = store.Lookup(ctx, "ann")
 			var le *legacy.Error
-			if !errors.As(err, &le) || le.Reason != want[f] {
-				t.Fatalf("err = %v, want reason %s", err, want[f])
+			if !errors.As(err, &le) || le.Reason != decision.Legacy.Reason(f.Failure()) {
+				t.Fatalf("err = %v, want reason %s", err, decision.Legacy.Reason(f.Failure()))
 			}
 		})
 	}

@@ -364,14 +364,6 @@ func TestLastSignIns(t *testing.T) {
 // lets the sign-in go on and logs the complete item, closed mode refuses
 // with the generic message.
 func TestTableFaults(t *testing.T) {
-	reasons := map[harness.Fault]decision.Reason{
-		harness.FaultMissingTable: decision.ReasonTableMissing,
-		harness.FaultStall:        decision.ReasonTableTimeout,
-		harness.FaultThrottle:     decision.ReasonTableThrottled,
-		harness.Fault5xx:          decision.ReasonTableError,
-		harness.FaultRefuse:       decision.ReasonTableError,
-		harness.FaultMalformed:    decision.ReasonTableError,
-	}
 	const writeTimeout = 1500 * time.Millisecond
 	for _, fault := range harness.Faults {
 		for _, mode := range []string{postauth.FailOpen, postauth.FailClosed} {
@@ -401,7 +393,7 @@ func TestTableFaults(t *testing.T) {
 					t.Errorf("decision took %.1f ms; the write budget is %v, the invocation's %v", ms, writeTimeout, invocationBudget)
 				}
 				want := map[string]any{"event": "sign_in", "sub": fixtureSub, "newDevice": true,
-					"reason": string(reasons[fault]), "AuditWriteFailures": 1.0, "DuplicateDeliveries": 0.0}
+					"reason": string(decision.Table.Reason(fault.Failure())), "AuditWriteFailures": 1.0, "DuplicateDeliveries": 0.0}
 				if mode == postauth.FailClosed {
 					var ue *decision.UserError
 					if !errors.As(err, &ue) || ue.Error() != decision.GenericMessage || out != nil {
